@@ -1,0 +1,47 @@
+from django.contrib import admin
+
+from .models import Edition, EditionRole, Invitation, Masterclass, Phase, School
+
+
+@admin.register(School)
+class SchoolAdmin(admin.ModelAdmin):
+    list_display = ["acronym", "name", "country"]
+    prepopulated_fields = {"slug": ["acronym"]}
+
+
+class PhaseInline(admin.TabularInline):
+    model = Phase
+    extra = 0
+
+
+class MasterclassInline(admin.TabularInline):
+    model = Masterclass
+    extra = 0
+
+
+@admin.register(Edition)
+class EditionAdmin(admin.ModelAdmin):
+    list_display = ["title", "school", "year", "number", "status"]
+    list_filter = ["school", "status"]
+    list_select_related = ["school"]
+    inlines = [PhaseInline, MasterclassInline]
+
+
+@admin.register(EditionRole)
+class EditionRoleAdmin(admin.ModelAdmin):
+    list_display = ["user", "edition", "role", "granted_at"]
+    list_filter = ["role", "edition"]
+    list_select_related = ["user", "edition"]
+    search_fields = ["user__email", "user__last_name"]
+    autocomplete_fields = ["user"]
+    raw_id_fields = ["granted_by"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "edition", "role", "created_at", "sent_at", "accepted_at", "revoked_at"]
+    list_filter = ["role", "edition"]
+    list_select_related = ["edition"]
+    search_fields = ["email"]
+    readonly_fields = ["sent_at", "accepted_at", "accepted_by", "revoked_at", "renewal_requested_at"]
+    raw_id_fields = ["invited_by"]

@@ -1,0 +1,65 @@
+"""Celery tasks: ids in, re-read, safe to run twice."""
+
+import logging
+from smtplib import SMTPException
+
+from celery import shared_task
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from malisig.emails import send_templated_mail
+from malisig.urls_helpers import absolute_url
+
+from .models import EditionRole, Invitation, Role
+
+logger = logging.getLogger(__name__)
+
+MAIL_RETRY = {"autoretry_for": (SMTPException, OSError), "retry_backoff": 30, "retry_jitter": True, "max_retries": 6}
+
+
+@shared_task(**MAIL_RETRY)
+def send_invitation_email_task(*, invitation_id: int, nonce: str) -> bool:
+    """Send the link once per nonce: a newer invitation or an earlier run makes this a no-op."""
+    from .services import invitation_token
+
+    with transaction.atomic():
+        claimed = Invitation.objects.filter(
+            pk=invitation_id, token_nonce=nonce, sent_at=None, accepted_at=None, revoked_at=None
+        ).update(sent_at=timezone.now())
+    if not claimed:
+        logger.info("Invitation %s: nothing to send (already sent, replaced, used or gone)", invitation_id)
+        return False
+    invitation = Invitation.objects.select_related("edition", "invited_by").get(pk=invitation_id)
+    link = absolute_url(reverse("cohorts:invitation_accept", kwargs={"token": invitation_token(invitation)}))
+    try:
+        send_templated_mail(
+            "invitation",
+            [invitation.email],
+            {"invitation": invitation, "edition": invitation.edition, "link": link},
+            language=invitation.language,
+        )
+    except Exception:
+        # Release the claim so the retry sends it.
+        Invitation.objects.filter(pk=invitation_id, token_nonce=nonce).update(sent_at=None)
+        raise
+    return True
+
+
+@shared_task(**MAIL_RETRY)
+def notify_renewal_request_task(*, invitation_id: int) -> int:
+    invitation = Invitation.objects.select_related("edition").filter(pk=invitation_id).first()
+    if invitation is None:
+        logger.warning("Invitation %s vanished before its renewal request was sent", invitation_id)
+        return 0
+    organisers = EditionRole.objects.filter(edition=invitation.edition, role=Role.ORGANISER).select_related("user")
+    link = absolute_url(reverse("cohorts:invitation_list", kwargs={"slug": invitation.edition.slug}))
+    for organiser in organisers:
+        send_templated_mail(
+            "invitation-renewal-request",
+            [organiser.user.email],
+            {"invitation": invitation, "edition": invitation.edition, "link": link},
+            language=organiser.user.preferred_language or settings.LANGUAGE_CODE,
+        )
+    return len(organisers)

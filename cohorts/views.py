@@ -1,0 +1,163 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from malisig.models import User
+
+from . import services
+from .forms import AcceptInvitationForm, InvitationForm
+from .models import Edition, Invitation, Role
+from .rules import roles_in
+
+
+def edition_for(request, slug: str, perm: str) -> Edition:
+    """The edition named in the URL, if the user holds `perm` on it (404 if unknown, 403 if not allowed)."""
+    edition = get_object_or_404(Edition.objects.select_related("school"), slug=slug)
+    if not request.user.has_perm(perm, edition):
+        raise PermissionDenied
+    return edition
+
+
+@login_required
+def edition_detail(request, slug):
+    edition = edition_for(request, slug, "cohorts.view_edition")
+    phases = list(edition.phases.all())
+    today = timezone.localdate()
+    context = {
+        "edition": edition,
+        "phases": phases,
+        "next_phase": next((phase for phase in phases if phase.ends_on >= today), None),
+        "today": today,
+        "masterclasses": edition.masterclasses.all(),
+        "my_roles": [role.label for role in Role if role in roles_in(request.user, edition)],
+        "overview": services.edition_overview(edition)
+        if request.user.has_perm("cohorts.manage_edition", edition)
+        else None,
+    }
+    return render(request, "cohorts/edition_detail.html", context)
+
+
+@login_required
+def invitation_list(request, slug):
+    edition = edition_for(request, slug, "cohorts.invite_to_edition")
+    form = InvitationForm(request.POST or None, initial={"language": request.LANGUAGE_CODE})
+    if request.method == "POST" and form.is_valid():
+        invitation = services.invite(edition, by=request.user, **form.cleaned_data)
+        messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
+        return redirect("cohorts:invitation_list", slug=edition.slug)
+    invitations = edition.invitations.select_related("accepted_by", "invited_by")
+    context = {
+        "edition": edition,
+        "form": form,
+        "invitations": invitations,
+        "max_age_days": settings.INVITATION_MAX_AGE_DAYS,
+    }
+    return render(request, "cohorts/invitation_list.html", context)
+
+
+def _scoped_invitation(request, slug: str, pk: int) -> Invitation:
+    edition = edition_for(request, slug, "cohorts.invite_to_edition")
+    return get_object_or_404(edition.invitations.select_related("edition"), pk=pk)
+
+
+@require_POST
+@login_required
+def invitation_resend(request, slug, pk):
+    invitation = _scoped_invitation(request, slug, pk)
+    if invitation.accepted_at:
+        messages.info(request, _("%(email)s has already accepted.") % {"email": invitation.email})
+    else:
+        services.invite(invitation.edition, invitation.email, invitation.role, by=request.user)
+        messages.success(request, _("A new link was sent to %(email)s.") % {"email": invitation.email})
+    return redirect("cohorts:invitation_list", slug=slug)
+
+
+@require_POST
+@login_required
+def invitation_revoke(request, slug, pk):
+    invitation = services.revoke_invitation(_scoped_invitation(request, slug, pk), by=request.user)
+    if invitation.revoked_at:
+        messages.success(request, _("The invitation of %(email)s was withdrawn.") % {"email": invitation.email})
+    else:
+        messages.info(request, _("%(email)s has already accepted.") % {"email": invitation.email})
+    return redirect("cohorts:invitation_list", slug=slug)
+
+
+def _problem_page(request, problem: services.InvitationProblem, token: str):
+    return render(
+        request, "cohorts/invitation_problem.html", {"problem": problem, "token": token}, status=410
+    )
+
+
+def invitation_accept(request, token):
+    try:
+        invitation = services.read_invitation_token(token)
+    except services.InvitationProblem as problem:
+        return _problem_page(request, problem, token)
+    if request.user.is_authenticated:
+        return _accept_as_logged_in(request, token, invitation)
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        return render(request, "cohorts/invitation_login.html", {"invitation": invitation})
+    form = AcceptInvitationForm(
+        request.POST or None,
+        email=invitation.email,
+        initial={"first_name": invitation.first_name, "last_name": invitation.last_name},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.create_account_from_invitation(
+                token,
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+                password=form.cleaned_data["password1"],
+            )
+        except services.InvitationProblem as problem:
+            return _problem_page(request, problem, token)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return _welcome(request, invitation)
+    return render(request, "cohorts/invitation_accept.html", {"invitation": invitation, "form": form})
+
+
+def _accept_as_logged_in(request, token, invitation):
+    if request.method == "POST":
+        try:
+            services.accept_invitation(token, request.user)
+        except services.InvitationProblem as problem:
+            return _problem_page(request, problem, token)
+        return _welcome(request, invitation)
+    if request.user.email.lower() != invitation.email.lower():
+        problem = services.InvitationProblem(
+            "other_account",
+            _("This invitation was sent to another email address. Log out, then open the link again."),
+            invitation,
+        )
+        return _problem_page(request, problem, token)
+    return render(request, "cohorts/invitation_confirm.html", {"invitation": invitation})
+
+
+def _welcome(request, invitation):
+    messages.success(
+        request,
+        _("Welcome to %(edition)s: you joined as %(role)s.")
+        % {"edition": invitation.edition, "role": invitation.get_role_display()},
+    )
+    return redirect(invitation.edition.get_absolute_url())
+
+
+@require_POST
+def invitation_renewal(request, token):
+    try:
+        services.read_invitation_token(token)
+        return redirect("cohorts:invitation_accept", token=token)
+    except services.InvitationProblem as problem:
+        if problem.invitation is None or problem.reason == "used":
+            raise PermissionDenied from None
+        services.request_new_invitation(problem.invitation)
+    messages.success(request, _("The organisers have been asked to send you a new link."))
+    return render(request, "cohorts/invitation_problem.html", {"problem": problem, "token": token, "asked": True})

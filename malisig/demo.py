@@ -1,0 +1,305 @@
+"""The demo: MaliSIG's 2023 edition (DOMAIN.md), built idempotently on any configured database.
+
+Every row is found by a natural key first, so a second run changes nothing; passwords are set
+only when an account is created.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+
+from cohorts.models import Edition, EditionRole, Masterclass, Phase, Role, School
+from cohorts.services import grant_role, mark_email_verified
+from groups.models import Group, Membership, StakeholderType
+from malisig.models import User
+from submissions.models import Assignment, Question
+
+DEMO_PASSWORD = "malisig-demo-2023"
+EDITION_SLUG = "malisig-2023"
+BAMAKO = ZoneInfo("Africa/Bamako")
+
+FIRST_NAMES = [
+    "Aïssata", "Sékou", "Fatoumata", "Moussa", "Oumar", "Mariam", "Boubacar", "Kadiatou", "Ibrahim",
+    "Hawa", "Modibo", "Adama", "Awa", "Souleymane", "Djénéba", "Mamadou", "Rokia", "Bakary", "Assétou",
+    "Cheick", "Salimata", "Youssouf", "Ténin", "Amadou", "Nana", "Issa", "Fanta", "Lassana", "Oumou",
+    "Drissa", "Bintou", "Abdoulaye", "Kadidia", "Seydou", "Maïmouna", "Tiémoko", "Safiatou", "Yacouba",
+    "Aminata", "Mahamadou", "Coumba", "Siaka", "Niélé", "Alassane", "Korotoumou",
+]  # fmt: skip
+LAST_NAMES = [
+    "Traoré", "Keïta", "Coulibaly", "Diarra", "Touré", "Sidibé", "Konaté", "Dembélé", "Sangaré", "Cissé",
+    "Maïga", "Diallo", "Sissoko", "Kanté", "Doumbia", "Camara", "Bagayoko", "Samaké", "Konaré", "Ouattara",
+    "N'Diaye", "Guindo", "Dicko", "Tounkara", "Fofana", "Haïdara", "Kouyaté", "Bâ", "Sow", "Togola",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    email: str
+    first_name: str
+    last_name: str
+    role: str
+    is_staff: bool = False
+
+
+STAFF = DemoPerson("admin@example.org", "Awa", "Sanogo", "", is_staff=True)
+ORGANISERS = [
+    DemoPerson("organisatrice@example.org", "Mariam", "Koné", Role.ORGANISER),
+    DemoPerson("organisateur@example.org", "Sidiki", "Dao", Role.ORGANISER),
+]
+JURY = [
+    DemoPerson("jury.presidente@example.org", "Kadiatou", "Sow", Role.JURY_CHAIR),
+    DemoPerson("jury1@example.org", "Boubacar", "Maïga", Role.JUROR),
+    DemoPerson("jury2@example.org", "Hawa", "N'Diaye", Role.JUROR),
+]
+PARTICIPANT_COUNT = 45
+
+
+def demo_participants() -> list[DemoPerson]:
+    return [
+        DemoPerson(
+            f"participant{index + 1:02d}@example.org",
+            FIRST_NAMES[index],
+            LAST_NAMES[(index * 7) % len(LAST_NAMES)],
+            Role.PARTICIPANT,
+        )
+        for index in range(PARTICIPANT_COUNT)
+    ]
+
+
+PHASES = [
+    (Phase.Kind.ONLINE_COURSE, dt.date(2023, 7, 24), dt.date(2023, 9, 6), "https://learning.internetsociety.org/"),
+    (Phase.Kind.WORKSHOP, dt.date(2023, 9, 19), dt.date(2023, 9, 20), ""),
+    (Phase.Kind.MASTERCLASSES, dt.date(2023, 9, 21), dt.date(2023, 9, 23), ""),
+    (Phase.Kind.GROUP_WORK, dt.date(2023, 9, 25), dt.date(2023, 10, 1), ""),
+    (Phase.Kind.DEFENSE, dt.date(2023, 10, 5), dt.date(2023, 10, 5), ""),
+]
+
+MASTERCLASSES = [
+    ("Qu'est-ce que la gouvernance de l'Internet ?", "What is Internet governance?"),
+    ("Le modèle multipartite en pratique", "The multistakeholder model in practice"),
+    ("Infrastructures : câbles, points d'échange et noms de domaine", "Infrastructure: cables, exchange points and domain names"),
+    ("Droits humains en ligne et liberté d'expression", "Human rights online and freedom of expression"),
+    ("Cybersécurité et confiance numérique", "Cybersecurity and digital trust"),
+    ("Protection des données personnelles au Mali", "Personal data protection in Mali"),
+    ("Économie numérique et inclusion financière", "Digital economy and financial inclusion"),
+    ("Accès et connectivité des zones rurales", "Access and connectivity for rural areas"),
+    ("Coupures d'Internet : mesurer, documenter, répondre", "Internet shutdowns: measuring, documenting, responding"),
+    ("Les forums sur la gouvernance de l'Internet : IGF, AfIGF et forums nationaux", "Internet governance forums: IGF, AfIGF and national forums"),
+]  # fmt: skip
+SPEAKERS = [
+    "Dr Oumar Sanogo", "Mme Fatou Diabaté", "M. Issiaka Berthé", "Me Rokiatou Tall", "M. Lamine Kané",
+    "Dr Nafissatou Dembélé", "M. Yaya Coulibaly", "Mme Aïcha Touré", "M. Sory Ibrahima Keïta", "Mme Djeneba Sylla",
+]  # fmt: skip
+
+STAKEHOLDERS = [
+    (
+        "government",
+        "Gouvernement",
+        "Government",
+        "Vous représentez l'État : sécurité publique, ordre, respect de la loi et des engagements internationaux.",
+        "You represent the State: public safety, order, the rule of law and international commitments.",
+    ),
+    (
+        "private-sector",
+        "Secteur privé",
+        "Private Sector",
+        "Vous représentez les entreprises : opérateurs, banques, commerce en ligne, start-up et leurs clients.",
+        "You represent business: operators, banks, online trade, start-ups and their customers.",
+    ),
+    (
+        "civil-society",
+        "Société civile",
+        "Civil Society",
+        "Vous représentez les citoyens, les associations, les médias et les défenseurs des droits.",
+        "You represent citizens, associations, the media and rights defenders.",
+    ),
+]
+
+ASSIGNMENT_TITLE = ("Les coupures d'Internet en période de crise", "Internet shutdowns in times of crisis")
+ASSIGNMENT_STATEMENT = (
+    "Lors de crises socio-politiques ou pendant les examens nationaux, plusieurs États coupent ou "
+    "ralentissent l'accès à Internet, au nom de la sécurité ou de la lutte contre la fraude. En 2023, le "
+    "Sénégal a restreint l'accès aux données mobiles pendant des manifestations ; l'Algérie le fait chaque "
+    "année pendant le baccalauréat. Ces mesures touchent l'économie, l'éducation, la santé, la presse et "
+    "les droits de chacun.\n\nChaque groupe joue le rôle de sa partie prenante et rédige un document "
+    "argumenté qui prend position sur les cinq questions ci-dessous, puis le présente en public.",
+    "During socio-political crises or national exams, several States cut or throttle Internet access, in "
+    "the name of security or of fighting exam fraud. In 2023 Senegal restricted mobile data during protests; "
+    "Algeria does so every year during the baccalaureate. These measures hit the economy, education, health, "
+    "the press and everyone's rights.\n\nEach group plays its stakeholder and writes an argued document that "
+    "takes a position on the five questions below, then presents it in public.",
+)
+QUESTIONS = [
+    (
+        "Ces coupures sont-elles légales et légitimes au regard des principes de la gouvernance de l'Internet ?",
+        "Are these shutdowns legal and legitimate in the light of Internet-governance principles?",
+        "Appuyez-vous sur le droit national, les textes internationaux et les principes d'ouverture et de participation.",
+        "Draw on national law, international instruments and the principles of openness and participation.",
+    ),
+    (
+        "Quels sont les enjeux de ces coupures ?",
+        "What is at stake in these shutdowns?",
+        "Enjeux économiques, sécuritaires, sociaux, politiques et techniques, vus par votre partie prenante.",
+        "Economic, security, social, political and technical stakes, as your stakeholder sees them.",
+    ),
+    (
+        "Quelles en sont les conséquences ?",
+        "What are their consequences?",
+        "Donnez des faits et des chiffres : pertes, services interrompus, personnes touchées.",
+        "Give facts and figures: losses, interrupted services, people affected.",
+    ),
+    (
+        "Comment se mettre à l'abri de ces coupures ?",
+        "How can we protect ourselves from these shutdowns?",
+        "Solutions techniques, juridiques et organisationnelles, réalistes au Mali.",
+        "Technical, legal and organisational solutions that are realistic in Mali.",
+    ),
+    (
+        "Faut-il agir, et comment ?",
+        "Should we act, and how?",
+        "Proposez des actions concrètes, qui les porte et avec quels partenaires.",
+        "Propose concrete actions, who leads them and with which partners.",
+    ),
+]
+
+
+def _person(person: DemoPerson) -> tuple[User, bool]:
+    user = User.objects.filter(email__iexact=person.email).first()
+    if user is not None:
+        return user, False
+    user = User.objects.create_user(
+        email=person.email,
+        password=DEMO_PASSWORD,
+        first_name=person.first_name,
+        last_name=person.last_name,
+        is_staff=person.is_staff,
+        is_superuser=person.is_staff,
+    )
+    mark_email_verified(user)
+    return user, True
+
+
+def _edition() -> Edition:
+    school, _ = School.objects.get_or_create(
+        slug="malisig",
+        defaults={
+            "name": "École malienne sur la gouvernance de l'Internet",
+            "acronym": "MaliSIG",
+            "country": "Mali",
+            "website": "https://isoc.ml/",
+        },
+    )
+    edition, _ = Edition.objects.get_or_create(
+        slug=EDITION_SLUG,
+        defaults={
+            "school": school,
+            "year": 2023,
+            "number": 4,
+            "title": "MaliSIG 2023",
+            "theme": "Gouvernance de l'Internet et développement accéléré du numérique",
+            "venue": "SIDAN 2023, Bamako",
+            "starts_on": PHASES[0][1],
+            "ends_on": PHASES[-1][2],
+            "status": Edition.Status.RUNNING,
+        },
+    )
+    for kind, starts_on, ends_on, link in PHASES:
+        Phase.objects.get_or_create(
+            edition=edition, kind=kind, defaults={"starts_on": starts_on, "ends_on": ends_on, "link": link}
+        )
+    for index, (title_fr, title_en) in enumerate(MASTERCLASSES):
+        day = PHASES[2][1] + dt.timedelta(days=index // 4)
+        starts_at = dt.datetime.combine(day, dt.time(9 + 2 * (index % 4), 0), tzinfo=BAMAKO)
+        Masterclass.objects.get_or_create(
+            edition=edition,
+            title_fr=title_fr,
+            defaults={"title_en": title_en, "speakers": SPEAKERS[index], "starts_at": starts_at, "place": "SIDAN"},
+        )
+    return edition
+
+
+def _assignment(edition: Edition) -> Assignment:
+    assignment, _ = Assignment.objects.get_or_create(
+        edition=edition,
+        defaults={
+            "title_fr": ASSIGNMENT_TITLE[0],
+            "title_en": ASSIGNMENT_TITLE[1],
+            "statement_fr": ASSIGNMENT_STATEMENT[0],
+            "statement_en": ASSIGNMENT_STATEMENT[1],
+        },
+    )
+    for position, (text_fr, text_en, guidance_fr, guidance_en) in enumerate(QUESTIONS, start=1):
+        Question.objects.get_or_create(
+            assignment=assignment,
+            position=position,
+            defaults={"text_fr": text_fr, "text_en": text_en, "guidance_fr": guidance_fr, "guidance_en": guidance_en},
+        )
+    return assignment
+
+
+def _groups(edition: Edition, participants: list[User]) -> list[Group]:
+    groups = []
+    for position, (code, name_fr, name_en, brief_fr, brief_en) in enumerate(STAKEHOLDERS):
+        stakeholder, _ = StakeholderType.objects.get_or_create(
+            edition=edition,
+            code=code,
+            defaults={
+                "name_fr": name_fr,
+                "name_en": name_en,
+                "brief_fr": brief_fr,
+                "brief_en": brief_en,
+                "position": position,
+            },
+        )
+        group, _ = Group.objects.get_or_create(
+            edition=edition, name=name_fr, defaults={"stakeholder_type": stakeholder}
+        )
+        groups.append(group)
+    placed = set(Membership.objects.filter(edition=edition).values_list("user_id", flat=True))
+    for index, user in enumerate(participants):
+        if user.pk in placed:
+            continue
+        group = groups[index % len(groups)]
+        is_first = index < len(groups)
+        Membership.objects.create(
+            edition=edition,
+            group=group,
+            user=user,
+            group_role=Membership.GroupRole.COORDINATOR if is_first else Membership.GroupRole.MEMBER,
+        )
+    return groups
+
+
+@dataclass
+class DemoSummary:
+    edition: Edition
+    created_users: int
+    logins: list[tuple[str, str, str]]
+
+
+@transaction.atomic
+def seed_demo() -> DemoSummary:
+    edition = _edition()
+    _assignment(edition)
+    created = 0
+    staff, was_created = _person(STAFF)
+    created += was_created
+    people = ORGANISERS + JURY + demo_participants()
+    participants = []
+    for person in people:
+        user, was_created = _person(person)
+        created += was_created
+        if not EditionRole.objects.filter(edition=edition, user=user, role=person.role).exists():
+            grant_role(edition, user, person.role, by=None)
+        if person.role == Role.PARTICIPANT:
+            participants.append(user)
+    _groups(edition, participants)
+    role_labels = dict(Role.choices)
+    logins = [(STAFF.email, "Site staff", f"{STAFF.first_name} {STAFF.last_name}")]
+    logins += [
+        (person.email, str(role_labels[person.role]), f"{person.first_name} {person.last_name}")
+        for person in ORGANISERS + JURY + demo_participants()[:2]
+    ]
+    return DemoSummary(edition=edition, created_users=created, logins=logins)

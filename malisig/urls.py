@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("aide/", views.help_page, name="help"),
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("comptes/", include("allauth.urls")),
+    path("editions/", include("cohorts.urls")),
+    path("editions/", include("submissions.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "malisig.views.permission_denied"
+handler404 = "malisig.views.page_not_found"
+handler500 = "malisig.views.server_error"

@@ -1,0 +1,70 @@
+"""Site-wide pages: the home dashboard, help, health check, error pages."""
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+logger = logging.getLogger(__name__)
+
+
+def home(request):
+    if not request.user.is_authenticated:
+        return render(request, "malisig/landing.html")
+    return render(request, "malisig/home.html")
+
+
+@login_required
+def help_page(request):
+    """How the platform works; it renders the base layout and static text (the bench's floor)."""
+    return render(request, "malisig/help.html")
+
+
+def _database_answers() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except Exception:
+        logger.exception("Health check: database unreachable")
+        return False
+
+
+def _broker_answers() -> bool:
+    if not settings.REDIS_URL:
+        return True  # tasks run eagerly in-process: no broker to reach
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2).ping())
+    except Exception:
+        logger.exception("Health check: broker unreachable")
+        return False
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """200 when the database and the broker answer, else 503; no details leak."""
+    checks = {"database": _database_answers(), "broker": _broker_answers()}
+    healthy = all(checks.values())
+    body = {"status": "ok" if healthy else "unavailable"}
+    body.update({name: "ok" if passed else "down" for name, passed in checks.items()})
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+def permission_denied(request, exception=None):
+    return render(request, "403.html", status=403)
+
+
+def page_not_found(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    return render(request, "500.html", status=500)
