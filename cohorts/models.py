@@ -98,7 +98,9 @@ class Phase(models.Model):
         ordering = ["starts_on", "ends_on"]
         constraints = [
             models.UniqueConstraint(fields=["edition", "kind"], name="phase_kind_unique_per_edition"),
-            models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")), name="phase_ends_after_start"),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")), name="phase_ends_after_start"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -100,7 +100,9 @@ def read_invitation_token(token: str) -> Invitation:
         payload = signing.loads(token, salt=INVITATION_SALT)
         invitation = Invitation.objects.select_related("edition").get(pk=payload["i"])
     except (signing.BadSignature, KeyError, TypeError, Invitation.DoesNotExist):
-        raise InvitationProblem("invalid", _("This invitation link is not valid. Copy the whole link from the email."))
+        raise InvitationProblem(
+            "invalid", _("This invitation link is not valid. Copy the whole link from the email.")
+        ) from None
     if invitation.token_nonce != payload.get("n"):
         raise InvitationProblem(
             "replaced", _("A newer invitation link was sent to you: use the most recent email."), invitation

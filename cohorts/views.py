@@ -90,9 +90,7 @@ def invitation_revoke(request, slug, pk):
 
 
 def _problem_page(request, problem: services.InvitationProblem, token: str):
-    return render(
-        request, "cohorts/invitation_problem.html", {"problem": problem, "token": token}, status=410
-    )
+    return render(request, "cohorts/invitation_problem.html", {"problem": problem, "token": token}, status=410)
 
 
 def invitation_accept(request, token):
@@ -154,10 +152,10 @@ def _welcome(request, invitation):
 def invitation_renewal(request, token):
     try:
         services.read_invitation_token(token)
-        return redirect("cohorts:invitation_accept", token=token)
     except services.InvitationProblem as problem:
         if problem.invitation is None or problem.reason == "used":
             raise PermissionDenied from None
         services.request_new_invitation(problem.invitation)
-    messages.success(request, _("The organisers have been asked to send you a new link."))
-    return render(request, "cohorts/invitation_problem.html", {"problem": problem, "token": token, "asked": True})
+        context = {"problem": problem, "token": token, "asked": True}
+        return render(request, "cohorts/invitation_problem.html", context)
+    return redirect("cohorts:invitation_accept", token=token)

@@ -284,7 +284,7 @@ def seed_demo() -> DemoSummary:
     edition = _edition()
     _assignment(edition)
     created = 0
-    staff, was_created = _person(STAFF)
+    _staff, was_created = _person(STAFF)
     created += was_created
     people = ORGANISERS + JURY + demo_participants()
     participants = []
