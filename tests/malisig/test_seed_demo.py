@@ -1,0 +1,56 @@
+from django.core.management import call_command
+
+from cohorts.models import Edition, EditionRole, Masterclass, Phase, Role
+from groups.models import Group, Membership
+from malisig.demo import DEMO_PASSWORD
+from malisig.models import User
+from submissions.models import Question
+
+
+def table_counts() -> dict[str, int]:
+    models = [User, Edition, Phase, Masterclass, EditionRole, Group, Membership, Question]
+    return {model.__name__: model.objects.count() for model in models}
+
+
+def test_seed_demo_builds_malisig_2023_and_prints_the_logins(db, capsys):
+    call_command("seed_demo")
+
+    edition = Edition.objects.get(slug="malisig-2023")
+    roles = EditionRole.objects.filter(edition=edition)
+    assert roles.filter(role=Role.ORGANISER).count() == 2
+    assert roles.filter(role__in=[Role.JUROR, Role.JURY_CHAIR]).count() == 3
+    assert roles.filter(role=Role.JURY_CHAIR).count() == 1
+    assert roles.filter(role=Role.PARTICIPANT).count() == 45
+    assert edition.masterclasses.count() == 10
+    assert edition.phases.count() == 5
+    assert sorted(Group.objects.filter(edition=edition).values_list("stakeholder_type__code", flat=True)) == [
+        "civil-society",
+        "government",
+        "private-sector",
+    ]
+    assert Membership.objects.filter(edition=edition).count() == 45
+    assert list(edition.assignment.questions.values_list("position", flat=True)) == [1, 2, 3, 4, 5]
+    assert all(question.text_fr and question.text_en for question in edition.assignment.questions.all())
+    printed = capsys.readouterr().out
+    assert DEMO_PASSWORD in printed
+    assert "organisatrice@example.org" in printed
+    assert User.objects.get(email="organisatrice@example.org").check_password(DEMO_PASSWORD)
+
+
+def test_seed_demo_twice_changes_nothing(db):
+    call_command("seed_demo")
+    before = table_counts()
+    password_hash = User.objects.get(email="jury1@example.org").password
+
+    call_command("seed_demo")
+
+    assert table_counts() == before
+    assert User.objects.get(email="jury1@example.org").password == password_hash
+
+
+def test_demo_names_keep_their_accents_and_apostrophes(db):
+    call_command("seed_demo")
+
+    names = {user.get_full_name() for user in User.objects.all()}
+    assert "Aïssata Traoré" in names
+    assert any("N'Diaye" in name for name in names)
