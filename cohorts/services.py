@@ -29,6 +29,10 @@ class InvitationProblem(Exception):
         self.invitation = invitation
 
 
+class AlreadyHoldsRole(Exception):
+    """The invited email already holds this role in the edition."""
+
+
 def grant_role(edition: Edition, user: User, role: str, *, by: User | None) -> EditionRole:
     """Give `user` the role in `edition` (no-op if held). Writes: one EditionRole row."""
     edition_role, _created = EditionRole.objects.get_or_create(
@@ -56,11 +60,14 @@ def invite(
     """Invite an email to a role, or refresh its open invitation with a new link and expiry.
 
     Permission: `by` must be allowed to invite (None means the platform itself, e.g. a command).
+    Refused with AlreadyHoldsRole when the person already holds the role.
     Writes: one Invitation row. After commit: the invitation email (Celery).
     """
     if by is not None and not by.has_perm("cohorts.invite_to_edition", edition):
         raise PermissionDenied
     email = normalise_email(email)
+    if EditionRole.objects.filter(edition=edition, user__email__iexact=email, role=role).exists():
+        raise AlreadyHoldsRole(email)
     open_invitation = (
         Invitation.objects.select_for_update()
         .filter(edition=edition, email__iexact=email, role=role, accepted_at=None, revoked_at=None)
@@ -219,3 +226,24 @@ def edition_overview(edition: Edition) -> EditionOverview:
         edition=edition, accepted_at=None, revoked_at=None, expires_at__gt=timezone.now()
     ).count()
     return EditionOverview(edition, [(role.label, counts.get(role.value, 0)) for role in Role], open_invitations)
+
+
+def jury_of(edition: Edition):
+    """The jury, chair first."""
+    jury_roles = [Role.JURY_CHAIR, Role.JUROR]
+    return edition.roles.filter(role__in=jury_roles).select_related("user").order_by("-role", "user__last_name")
+
+
+INVITATION_FILTERS = ("waiting", "accepted", "revoked", "all")
+
+
+def invitations_to_show(edition: Edition, shown: str):
+    """The invitations list: by default those not accepted yet (pending or expired), newest first."""
+    invitations = edition.invitations.all()
+    if shown == "accepted":
+        return invitations.exclude(accepted_at=None)
+    if shown == "revoked":
+        return invitations.exclude(revoked_at=None)
+    if shown == "all":
+        return invitations
+    return invitations.filter(accepted_at=None, revoked_at=None)

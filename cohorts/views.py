@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,6 +15,8 @@ from . import services
 from .forms import AcceptInvitationForm, InvitationForm
 from .models import Edition, Invitation, Role
 from .rules import roles_in
+
+INVITATIONS_PER_PAGE = 25
 
 
 def edition_for(request, slug: str, perm: str) -> Edition:
@@ -29,6 +32,8 @@ def edition_detail(request, slug):
     edition = edition_for(request, slug, "cohorts.view_edition")
     phases = list(edition.phases.all())
     today = timezone.localdate()
+    can_manage = request.user.has_perm("cohorts.manage_edition", edition)
+    can_see_jury = request.user.has_perm("cohorts.view_jury_area", edition)
     context = {
         "edition": edition,
         "phases": phases,
@@ -36,9 +41,8 @@ def edition_detail(request, slug):
         "today": today,
         "masterclasses": edition.masterclasses.all(),
         "my_roles": [role.label for role in Role if role in roles_in(request.user, edition)],
-        "overview": services.edition_overview(edition)
-        if request.user.has_perm("cohorts.manage_edition", edition)
-        else None,
+        "overview": services.edition_overview(edition) if can_manage else None,
+        "jury": services.jury_of(edition) if can_see_jury else None,
     }
     return render(request, "cohorts/edition_detail.html", context)
 
@@ -48,14 +52,20 @@ def invitation_list(request, slug):
     edition = edition_for(request, slug, "cohorts.invite_to_edition")
     form = InvitationForm(request.POST or None, initial={"language": request.LANGUAGE_CODE})
     if request.method == "POST" and form.is_valid():
-        invitation = services.invite(edition, by=request.user, **form.cleaned_data)
-        messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
-        return redirect("cohorts:invitation_list", slug=edition.slug)
-    invitations = edition.invitations.select_related("accepted_by", "invited_by")
+        try:
+            invitation = services.invite(edition, by=request.user, **form.cleaned_data)
+        except services.AlreadyHoldsRole:
+            form.add_error("email", _("This person already holds this role in the edition."))
+        else:
+            messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
+            return redirect("cohorts:invitation_list", slug=edition.slug)
+    shown = request.GET.get("show", "waiting")
+    invitations = services.invitations_to_show(edition, shown)
     context = {
         "edition": edition,
         "form": form,
-        "invitations": invitations,
+        "page": Paginator(invitations, INVITATIONS_PER_PAGE).get_page(request.GET.get("page")),
+        "shown": shown if shown in services.INVITATION_FILTERS else "waiting",
         "max_age_days": settings.INVITATION_MAX_AGE_DAYS,
     }
     return render(request, "cohorts/invitation_list.html", context)
@@ -73,8 +83,11 @@ def invitation_resend(request, slug, pk):
     if invitation.accepted_at:
         messages.info(request, _("%(email)s has already accepted.") % {"email": invitation.email})
     else:
-        services.invite(invitation.edition, invitation.email, invitation.role, by=request.user)
-        messages.success(request, _("A new link was sent to %(email)s.") % {"email": invitation.email})
+        try:
+            services.invite(invitation.edition, invitation.email, invitation.role, by=request.user)
+            messages.success(request, _("A new link was sent to %(email)s.") % {"email": invitation.email})
+        except services.AlreadyHoldsRole:
+            messages.info(request, _("This person already holds this role in the edition."))
     return redirect("cohorts:invitation_list", slug=slug)
 
 
@@ -90,6 +103,10 @@ def invitation_revoke(request, slug, pk):
 
 
 def _problem_page(request, problem: services.InvitationProblem, token: str):
+    if problem.reason == "used" and problem.invitation.accepted_by_id == request.user.pk:
+        # A double click or a second visit by the person who accepted: take them where they were going.
+        messages.info(request, _("You have already accepted this invitation."))
+        return redirect(problem.invitation.edition.get_absolute_url())
     return render(request, "cohorts/invitation_problem.html", {"problem": problem, "token": token}, status=410)
 
 

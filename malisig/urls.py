@@ -7,7 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("aide/", views.help_page, name="help"),
     path("healthz", views.healthz, name="healthz"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", views.set_language, name="set_language"),
     path("comptes/", include("allauth.urls")),
     path("editions/", include("cohorts.urls")),
     path("editions/", include("submissions.urls")),

@@ -8,9 +8,22 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
+from django.views.i18n import set_language as django_set_language
+
+from .models import User
 
 logger = logging.getLogger(__name__)
+
+
+@require_POST
+def set_language(request):
+    """The switcher: remember the choice on this device, and on the account so emails follow it."""
+    response = django_set_language(request)
+    language = request.POST.get("language")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        User.objects.filter(pk=request.user.pk).update(preferred_language=language)
+    return response
 
 
 def home(request):

@@ -1,6 +1,7 @@
 """Personas and test-wide settings. The personas hold their roles in `edition`; `other_edition` is elsewhere."""
 
 import pytest
+from django.conf import settings
 
 from cohorts.models import Role
 from malisig.celery import app as celery_app
@@ -86,3 +87,14 @@ def outsider(db):
 @pytest.fixture
 def staff(db):
     return UserFactory(email="staff@example.org", is_staff=True)
+
+
+def speak(client, language: str) -> None:
+    """What the language switcher does: remember the choice in the language cookie."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+
+
+@pytest.fixture
+def english(client):
+    speak(client, "en")
+    return client

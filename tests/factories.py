@@ -14,17 +14,11 @@ PASSWORD = "correct horse battery staple"
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
-        skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"person{n}@example.org")
     first_name = "Aïssata"
     last_name = "N'Diaye"
-    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
-
-    @factory.post_generation
-    def saved(obj, create, extracted, **kwargs):
-        if create:
-            obj.save()
+    password = factory.django.Password(PASSWORD)
 
 
 class SchoolFactory(factory.django.DjangoModelFactory):

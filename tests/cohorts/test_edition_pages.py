@@ -1,6 +1,8 @@
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
+from tests.conftest import speak
 from tests.factories import AssignmentFactory, MasterclassFactory, PhaseFactory, QuestionFactory
 
 
@@ -29,11 +31,11 @@ def test_anonymous_visitors_are_sent_to_log_in(client, edition):
     assert response.url.startswith("/comptes/login/")
 
 
-def test_participants_see_whats_next_on_the_timeline(client, participant, edition):
+def test_participants_see_whats_next_on_the_timeline(english, client, participant, edition):
     PhaseFactory(edition=edition)
     client.force_login(participant)
 
-    response = client.get(edition.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
+    response = client.get(edition.get_absolute_url())
 
     assert response.context["next_phase"].kind == "workshop"
     assert "In-person workshop" in response.content.decode()
@@ -68,18 +70,21 @@ def test_the_assignment_reads_in_the_users_language(client, participant, edition
     QuestionFactory(assignment=assignment, text_fr="Faut-il agir ?", text_en="Should we act?")
     client.force_login(participant)
 
-    french = client.get(reverse("submissions:assignment_detail", args=[edition.slug]), HTTP_ACCEPT_LANGUAGE="fr")
-    english = client.get(reverse("submissions:assignment_detail", args=[edition.slug]), HTTP_ACCEPT_LANGUAGE="en")
+    url = reverse("submissions:assignment_detail", args=[edition.slug])
+
+    french = client.get(url)
+    speak(client, "en")
+    english = client.get(url)
 
     assert "Faut-il agir ?" in french.content.decode()
     assert "Should we act?" in english.content.decode()
 
 
-def test_an_english_text_left_empty_falls_back_to_french(client, participant, edition):
+def test_an_english_text_left_empty_falls_back_to_french(english, client, participant, edition):
     AssignmentFactory(edition=edition, title_fr="Les coupures d'Internet", title_en="")
     client.force_login(participant)
 
-    response = client.get(reverse("submissions:assignment_detail", args=[edition.slug]), HTTP_ACCEPT_LANGUAGE="en")
+    response = client.get(reverse("submissions:assignment_detail", args=[edition.slug]))
 
     assert "Les coupures d&#x27;Internet" in response.content.decode()
 
@@ -97,3 +102,14 @@ def test_the_assignment_page_makes_the_same_number_of_queries_for_1_or_5_questio
     QuestionFactory.create_batch(4, assignment=assignment)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(url)
+
+
+@pytest.mark.parametrize(("persona", "sees_jury"), [("juror", True), ("organiser", True), ("participant", False)])
+def test_the_jury_list_shows_to_the_jury_and_organisers_only(client, edition, jury_chair, persona, sees_jury, request):
+    client.force_login(request.getfixturevalue(persona))
+
+    response = client.get(edition.get_absolute_url())
+
+    assert ('data-testid="jury-list"' in response.content.decode()) is sees_jury
+    if sees_jury:
+        assert escape(jury_chair.get_full_name()) in response.content.decode()

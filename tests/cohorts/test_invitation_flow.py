@@ -10,6 +10,7 @@ from django.utils import timezone
 from cohorts import services
 from cohorts.models import EditionRole, Invitation, Role
 from malisig.models import User
+from tests.conftest import speak
 from tests.factories import PASSWORD, InvitationFactory, UserFactory
 
 # Real commits, so that emails queued with transaction.on_commit are sent as in production.
@@ -61,13 +62,11 @@ def test_a_new_person_follows_the_link_sets_a_password_and_lands_on_the_edition_
     assert EmailAddress.objects.get(user=user).verified
 
 
-def test_a_weak_password_is_refused_next_to_the_field_and_nothing_is_created(client, edition):
+def test_a_weak_password_is_refused_next_to_the_field_and_nothing_is_created(english, client, edition):
     services.invite(edition, "new@example.org", Role.PARTICIPANT, by=None)
 
     response = client.post(
-        link_in(mail.outbox[0]),
-        {"first_name": "Awa", "last_name": "Diarra", "password1": "123", "password2": "123"},
-        HTTP_ACCEPT_LANGUAGE="en",
+        link_in(mail.outbox[0]), {"first_name": "Awa", "last_name": "Diarra", "password1": "123", "password2": "123"}
     )
 
     assert response.status_code == 200
@@ -104,8 +103,9 @@ def test_a_used_link_shows_a_clear_page_and_grants_nothing_more(client, edition)
     link = link_in(mail.outbox[0])
     client.post(link, accept_form())
     client.logout()
+    speak(client, "en")
 
-    response = client.post(link, accept_form(), HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(link, accept_form())
 
     assert response.status_code == 410
     assert "already been used" in response.content.decode()
@@ -261,11 +261,25 @@ def test_the_invitation_list_makes_the_same_number_of_queries_for_1_or_30_invita
     with django_assert_max_num_queries(12) as few:
         client.get(url)
 
-    InvitationFactory.create_batch(29, edition=edition, accepted_by=UserFactory())
+    InvitationFactory.create_batch(29, edition=edition)
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(url)
 
-    assert len(response.context["invitations"]) == 30
+    assert len(response.context["page"]) == 25
+    assert response.context["page"].paginator.count == 30
+
+
+def test_the_invitation_list_shows_who_has_not_accepted_by_default(client, organiser, edition):
+    waiting = InvitationFactory(edition=edition)
+    InvitationFactory(edition=edition, accepted_at=timezone.now())
+    client.force_login(organiser)
+    url = reverse("cohorts:invitation_list", args=[edition.slug])
+
+    default = client.get(url)
+    everything = client.get(url, {"show": "all"})
+
+    assert list(default.context["page"]) == [waiting]
+    assert everything.context["page"].paginator.count == 2
 
 
 def test_login_redirect_from_an_invitation_keeps_the_link(client, edition):
@@ -276,3 +290,30 @@ def test_login_redirect_from_an_invitation_keeps_the_link(client, edition):
     response = client.post(f"/comptes/login/?next={link}", {"login": "alumnus@example.org", "password": PASSWORD})
 
     assert response.url == link
+
+
+def test_inviting_someone_to_a_role_they_already_hold_is_refused_next_to_the_email(
+    english, client, organiser, juror, edition
+):
+    client.force_login(organiser)
+
+    response = client.post(
+        reverse("cohorts:invitation_list", args=[edition.slug]),
+        {"email": juror.email.upper(), "role": Role.JUROR, "language": "en"},
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["email"] == ["This person already holds this role in the edition."]
+    assert not Invitation.objects.exists()
+    assert mail.outbox == []
+
+
+def test_the_person_who_accepted_opening_the_link_again_is_taken_to_the_edition(client, edition):
+    services.invite(edition, "new@example.org", Role.PARTICIPANT, by=None)
+    link = link_in(mail.outbox[0])
+    client.post(link, accept_form())
+
+    response = client.get(link)
+
+    assert response.status_code == 302
+    assert response.url == edition.get_absolute_url()

@@ -24,32 +24,32 @@ def test_login_with_email_and_password_opens_my_space(client, person):
     assert client.get(reverse("home")).context["user"] == person
 
 
-def test_wrong_password_gets_a_generic_error_next_to_the_form(client, person):
-    response = client.post(LOGIN, {"login": person.email, "password": "wrong"}, HTTP_ACCEPT_LANGUAGE="en")
+def test_wrong_password_gets_a_generic_error_next_to_the_form(english, client, person):
+    response = client.post(LOGIN, {"login": person.email, "password": "wrong"})
 
     assert response.status_code == 200
     assert "The email address and/or password you specified are not correct." in response.content.decode()
     assert not response.context["user"].is_authenticated
 
 
-def test_unknown_email_gets_the_same_generic_error(client, db):
-    response = client.post(LOGIN, {"login": "nobody@example.org", "password": "wrong"}, HTTP_ACCEPT_LANGUAGE="en")
+def test_unknown_email_gets_the_same_generic_error(english, client, db):
+    response = client.post(LOGIN, {"login": "nobody@example.org", "password": "wrong"})
 
     assert "The email address and/or password you specified are not correct." in response.content.decode()
 
 
-def test_repeated_failures_are_throttled_even_with_the_right_password(client, person):
+def test_repeated_failures_are_throttled_even_with_the_right_password(english, client, person):
     for _attempt in range(5):
         client.post(LOGIN, {"login": person.email, "password": "wrong"})
 
-    response = client.post(LOGIN, {"login": person.email, "password": PASSWORD}, HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(LOGIN, {"login": person.email, "password": PASSWORD})
 
     assert "Too many failed login attempts" in response.content.decode()
     assert not response.context["user"].is_authenticated
 
 
-def test_form_errors_are_shown_in_the_users_language(client, person):
-    response = client.post(LOGIN, {"login": person.email, "password": "wrong"}, HTTP_ACCEPT_LANGUAGE="fr")
+def test_form_errors_are_shown_in_french_by_default_even_to_an_english_browser(client, person):
+    response = client.post(LOGIN, {"login": person.email, "password": "wrong"}, HTTP_ACCEPT_LANGUAGE="en-US,en")
 
     assert "L’adresse e-mail ou le mot de passe sont incorrects." in response.content.decode()
 

@@ -4,6 +4,7 @@ from django.test import Client
 from django.urls import reverse
 
 from cohorts.models import Role
+from tests.conftest import speak
 from tests.factories import EditionRoleFactory
 
 
@@ -46,10 +47,10 @@ def test_healthz_answers_503_when_the_database_is_down(client, db, monkeypatch):
         ("staff", ["Administration"], ["Invitations", "Jury"]),
     ],
 )
-def test_navigation_shows_what_each_role_may_open(client, edition, persona, shown, hidden, request):
+def test_navigation_shows_what_each_role_may_open(english, client, edition, persona, shown, hidden, request):
     client.force_login(request.getfixturevalue(persona))
 
-    nav = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode().split('data-testid="nav"')[1].split("</ul>")[0]
+    nav = client.get("/").content.decode().split('data-testid="nav"')[1].split("</ul>")[0]
 
     assert all(f">{label}</a>" in nav for label in shown)
     assert not any(f">{label}</a>" in nav for label in hidden)
@@ -83,8 +84,8 @@ def test_french_is_the_default_and_the_switcher_changes_the_language(client, par
     assert "My space" in english.content.decode()
 
 
-def test_unknown_pages_get_the_friendly_404(client, db):
-    response = client.get("/nulle-part/", HTTP_ACCEPT_LANGUAGE="en")
+def test_unknown_pages_get_the_friendly_404(english, client, db):
+    response = client.get("/nulle-part/")
 
     assert response.status_code == 404
     assert "Page not found" in response.content.decode()
@@ -100,9 +101,32 @@ def test_server_errors_get_a_page_that_says_saved_work_is_safe(db):
 
     urlpatterns.append(path("boom/", explode))
     try:
-        response = Client(raise_request_exception=False).get("/boom/", HTTP_ACCEPT_LANGUAGE="en")
+        client = Client(raise_request_exception=False)
+        speak(client, "en")
+        response = client.get("/boom/")
     finally:
         urlpatterns.pop()
 
     assert response.status_code == 500
     assert "What you had saved is safe" in response.content.decode()
+
+
+def test_an_english_browser_still_gets_french_until_the_person_switches(client, participant):
+    client.force_login(participant)
+
+    response = client.get(reverse("help"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+
+    assert '<html lang="fr">' in response.content.decode()
+
+
+def test_the_language_chosen_follows_the_person_to_another_device(client, participant):
+    client.force_login(participant)
+    client.post(reverse("set_language"), {"language": "en", "next": reverse("help")})
+
+    other_device = Client()
+    other_device.force_login(participant)
+    response = other_device.get(reverse("help"))
+
+    participant.refresh_from_db()
+    assert participant.preferred_language == "en"
+    assert '<html lang="en">' in response.content.decode()

@@ -1,0 +1,842 @@
+"""The performance benchmark: SQL queries and latency of each main page, at two scales, next to a floor.
+
+    .venv/bin/python bench/run.py
+    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/malisig_bench .venv/bin/python bench/run.py
+
+It rebuilds its own database (bench/bench.sqlite3, or BENCH_DATABASE_URL), seeds a small and a large
+scale, requests every page of PAGES in-process as the page's role, then prints tables and writes
+bench/results.json. Targets: each page makes the same number of queries at both scales, and each page's
+p95 stays within 3x the floor (the help page: the base layout and nothing else). It reports and exits 0
+whether the targets are met or not; it stops with an error only when a page does not answer as expected.
+
+To add a page: one `Page(...)` line in PAGES. To add a write: one `Operation(...)` in OPERATIONS.
+"""
+
+import gc
+import itertools
+import json
+import logging
+import math
+import os
+import platform
+import statistics
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import django
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = PROJECT_ROOT / "bench"
+SQLITE_PATH = BENCH_DIR / "bench.sqlite3"
+RESULTS_PATH = BENCH_DIR / "results.json"
+BENCH_HOST = "127.0.0.1"
+
+
+def configure_environment() -> str:
+    """Point the settings at the bench's database, in production mode; returns the database URL.
+
+    It must run before django.setup(): the settings module reads the environment once, at import.
+    """
+    database_url = os.environ.get("BENCH_DATABASE_URL", "").strip() or f"sqlite:///{SQLITE_PATH}"
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "malisig.settings"
+    # No broker: Celery tasks run eagerly, inside the request that queues them, so they are measured.
+    os.environ.pop("REDIS_URL", None)
+    # Measure what production runs: DEBUG logs every query and keeps template debug data, which slows
+    # query-heavy pages more than the floor and would blur the ratio.
+    os.environ["DEBUG"] = "False"
+    os.environ["SECRET_KEY"] = "bench-only-key-never-used-outside-the-benchmark-0123456789abcdef"
+    os.environ["ALLOWED_HOSTS"] = BENCH_HOST
+    os.environ["SECURE_SSL_REDIRECT"] = "False"  # requests are made in-process, over plain HTTP
+    os.environ["LOG_LEVEL"] = "WARNING"  # services log each invitation at INFO: keep the report readable
+    return database_url
+
+
+sys.path.insert(0, str(PROJECT_ROOT))
+DATABASE_URL = configure_environment()
+django.setup()
+
+import dj_database_url  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.contrib.auth.hashers import make_password  # noqa: E402
+from django.core.cache import cache  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.http import HttpResponse  # noqa: E402
+from django.test import Client, override_settings  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from cohorts.models import Edition, EditionRole, Invitation, Masterclass, Phase, Role, School  # noqa: E402
+from groups.models import Group, Membership, StakeholderType  # noqa: E402
+from malisig import demo  # noqa: E402
+from malisig.models import User  # noqa: E402
+from submissions.models import Assignment, Question  # noqa: E402
+
+WARMUP_REQUESTS = 5
+TIMED_REQUESTS = 50
+P95_LIMIT_TIMES_FLOOR = 3.0
+BATCH_SIZE = 2_000
+EMAIL_DOMAIN = "bench.example"
+BENCH_PASSWORD = "bench-password-not-a-secret"
+LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+ROLES = ("anonymous", "participant", "juror", "jury_chair", "organiser", "staff")
+
+
+# ---------------------------------------------------------------------------
+# Scales: what each one seeds
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    editions: int
+    participants_per_edition: int
+    groups_per_edition: int
+    invitations_per_other_edition: int
+
+
+SCALES = (
+    Scale("small", editions=1, participants_per_edition=50, groups_per_edition=3, invitations_per_other_edition=0),
+    Scale(
+        "large", editions=10, participants_per_edition=1_000, groups_per_edition=30, invitations_per_other_edition=500
+    ),
+)
+ORGANISERS_PER_EDITION = 2
+JURORS_PER_EDITION = 3  # the first one chairs the jury
+# The measured edition has the same invitations at both scales, so its list renders the same rows.
+INVITATIONS_IN_MEASURED_EDITION = 50
+MEASURED_EDITION_NUMBER = 1
+# Cycled over an edition's invitations: 40% accepted, 40% pending, 10% expired, 10% revoked.
+INVITATION_OUTCOMES = ("accepted",) * 4 + ("pending",) * 4 + ("expired", "revoked")
+# Days from today: the edition is half-way, so its pages show past, current and upcoming phases.
+PHASE_DAYS = [
+    (Phase.Kind.ONLINE_COURSE, -60, -20),
+    (Phase.Kind.WORKSHOP, -10, -9),
+    (Phase.Kind.MASTERCLASSES, -8, -6),
+    (Phase.Kind.GROUP_WORK, -5, 5),
+    (Phase.Kind.DEFENSE, 10, 10),
+]
+
+
+@dataclass
+class World:
+    """What the pages need from the seeded data: the measured edition and one user per role (None: anonymous)."""
+
+    edition_slug: str
+    users: dict[str, User | None]
+
+
+# ---------------------------------------------------------------------------
+# Pages and operations: later issues add theirs here
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Page:
+    """A page requested with GET as `role`; it must answer 200."""
+
+    name: str
+    role: str
+    url: Callable[[World], str]
+
+
+@dataclass(frozen=True)
+class Operation:
+    """A write, repeated like a page and measured the same way (queries, median, p95).
+
+    `perform(client, world, iteration)` makes the request and returns the response. It runs many times on
+    the same data, so it must not depend on an earlier run: use `iteration` (unique within a scale) to
+    make fresh input, e.g. a new email address. Operations run after every page, so their writes never
+    change what a page renders.
+    """
+
+    name: str
+    role: str
+    perform: Callable[[Client, World, int], HttpResponse]
+    expected_status: int
+
+
+def site_url(name: str) -> Callable[[World], str]:
+    return lambda world: reverse(name)
+
+
+def edition_url(name: str) -> Callable[[World], str]:
+    return lambda world: reverse(name, kwargs={"slug": world.edition_slug})
+
+
+FLOOR = Page("help (floor)", "participant", site_url("help"))
+
+PAGES = [
+    *[Page("home", role, site_url("home")) for role in ROLES],
+    Page("login", "anonymous", site_url("account_login")),
+    Page("healthz", "anonymous", site_url("healthz")),
+    Page("edition detail", "participant", edition_url("cohorts:edition_detail")),
+    Page("edition detail", "juror", edition_url("cohorts:edition_detail")),
+    Page("edition detail", "organiser", edition_url("cohorts:edition_detail")),
+    Page("assignment", "participant", edition_url("submissions:assignment_detail")),
+    Page("assignment", "juror", edition_url("submissions:assignment_detail")),
+    Page("invitation list", "organiser", edition_url("cohorts:invitation_list")),
+]
+
+
+def invite_someone(client: Client, world: World, iteration: int) -> HttpResponse:
+    """An organiser sends an invitation; the email task runs eagerly, inside the request."""
+    form = {"email": f"operation{iteration:05d}@{EMAIL_DOMAIN}", "role": Role.PARTICIPANT, "language": "fr"}
+    return client.post(reverse("cohorts:invitation_list", kwargs={"slug": world.edition_slug}), form)
+
+
+OPERATIONS = [
+    Operation("invite", "organiser", invite_someone, expected_status=302),
+]
+
+
+# ---------------------------------------------------------------------------
+# Database: the bench's own, rebuilt at every run
+# ---------------------------------------------------------------------------
+def refuse_unless_bench_database(name: str) -> None:
+    # The run deletes this database: a mistyped BENCH_DATABASE_URL must not wipe a real one.
+    if "bench" not in Path(name).name:
+        sys.exit(f"bench: refusing to rebuild {name!r}; the database name must contain 'bench'")
+
+
+def recreate_database(database_url: str) -> None:
+    scheme = urlsplit(database_url).scheme
+    name = dj_database_url.parse(database_url)["NAME"]
+    refuse_unless_bench_database(str(name))
+    if scheme == "sqlite":
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            Path(f"{name}{suffix}").unlink(missing_ok=True)
+    elif scheme in ("postgres", "postgresql"):
+        recreate_postgres_database(database_url, str(name))
+    else:
+        sys.exit("bench: BENCH_DATABASE_URL must be a postgres:// or sqlite:// URL")
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def recreate_postgres_database(database_url: str, name: str) -> None:
+    import psycopg
+    from psycopg import sql
+    from psycopg.conninfo import make_conninfo
+
+    # CREATE/DROP DATABASE cannot run in a transaction, nor while connected to that database.
+    with psycopg.connect(make_conninfo(database_url, dbname="postgres"), autocommit=True) as admin:
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def empty_database() -> None:
+    call_command("flush", interactive=False, verbosity=0)
+    cache.clear()
+
+
+def analyse_tables() -> None:
+    # A real database has planner statistics; freshly bulk-loaded tables have none until autovacuum runs,
+    # which would make query plans, hence latencies, depend on timing.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def database_description() -> str:
+    version = ".".join(str(part) for part in connection.get_database_version())
+    return f"{connection.display_name} {version}"
+
+
+# ---------------------------------------------------------------------------
+# Seeding: bulk inserts, one password hash for everyone
+# ---------------------------------------------------------------------------
+def seed(scale: Scale) -> World:
+    password_hash = make_password(BENCH_PASSWORD)  # hashing is slow on purpose: do it once
+    with transaction.atomic():
+        school = School.objects.create(name="École benchmark", acronym="BenchSIG", slug="benchsig", country="Mali")
+        staff = User.objects.create(
+            email=f"staff@{EMAIL_DOMAIN}", password=password_hash, first_name="Awa", is_staff=True, is_superuser=True
+        )
+        measured = {}
+        for number in range(1, scale.editions + 1):
+            people = seed_edition(school, number, scale, password_hash)
+            if number == MEASURED_EDITION_NUMBER:
+                measured = people
+    analyse_tables()
+    return World(
+        edition_slug=edition_slug(MEASURED_EDITION_NUMBER), users={"anonymous": None, "staff": staff, **measured}
+    )
+
+
+def edition_slug(number: int) -> str:
+    return f"bench-{number:02d}"
+
+
+def seed_edition(school: School, number: int, scale: Scale, password_hash: str) -> dict[str, User]:
+    """One edition with its timeline, assignment, people, groups and invitations; returns who is measured."""
+    edition = create_edition(school, number)
+    seed_timeline(edition)
+    seed_assignment(edition)
+    organisers = create_users("organiser", number, ORGANISERS_PER_EDITION, password_hash)
+    jurors = create_users("juror", number, JURORS_PER_EDITION, password_hash)
+    participants = create_users("participant", number, scale.participants_per_edition, password_hash)
+    chair, members_of_jury = jurors[0], jurors[1:]
+    grant_roles(edition, organisers, Role.ORGANISER, granted_by=None)
+    grant_roles(edition, [chair], Role.JURY_CHAIR, granted_by=organisers[0])
+    grant_roles(edition, members_of_jury, Role.JUROR, granted_by=organisers[0])
+    grant_roles(edition, participants, Role.PARTICIPANT, granted_by=organisers[0])
+    seed_groups(edition, participants, scale.groups_per_edition)
+    measured_edition = number == MEASURED_EDITION_NUMBER
+    invitation_count = INVITATIONS_IN_MEASURED_EDITION if measured_edition else scale.invitations_per_other_edition
+    seed_invitations(edition, invitation_count, inviter=organisers[0], participants=participants)
+    return {
+        "organiser": organisers[0],
+        "jury_chair": chair,
+        "juror": members_of_jury[0],
+        "participant": participants[0],
+    }
+
+
+def create_edition(school: School, number: int) -> Edition:
+    today = timezone.localdate()
+    year = today.year - (number - 1)  # edition 1 is the newest, as it would be in real use
+    return Edition.objects.create(
+        school=school,
+        slug=edition_slug(number),
+        year=year,
+        number=number,
+        title=f"BenchSIG {year}",
+        theme="Gouvernance de l'Internet et développement accéléré du numérique",
+        venue="Bamako",
+        starts_on=today + timedelta(days=PHASE_DAYS[0][1]),
+        ends_on=today + timedelta(days=PHASE_DAYS[-1][2]),
+        status=Edition.Status.RUNNING,
+    )
+
+
+def seed_timeline(edition: Edition) -> None:
+    today = timezone.localdate()
+    Phase.objects.bulk_create(
+        Phase(edition=edition, kind=kind, starts_on=today + timedelta(days=start), ends_on=today + timedelta(days=end))
+        for kind, start, end in PHASE_DAYS
+    )
+    first_session = timezone.now() + timedelta(days=PHASE_DAYS[2][1])
+    Masterclass.objects.bulk_create(
+        Masterclass(
+            edition=edition,
+            title_fr=title_fr,
+            title_en=title_en,
+            speakers=speaker,
+            starts_at=first_session + timedelta(hours=2 * index),
+            place="SIDAN",
+        )
+        for index, ((title_fr, title_en), speaker) in enumerate(zip(demo.MASTERCLASSES, demo.SPEAKERS, strict=True))
+    )
+
+
+def seed_assignment(edition: Edition) -> None:
+    assignment = Assignment.objects.create(
+        edition=edition,
+        title_fr=demo.ASSIGNMENT_TITLE[0],
+        title_en=demo.ASSIGNMENT_TITLE[1],
+        statement_fr=demo.ASSIGNMENT_STATEMENT[0],
+        statement_en=demo.ASSIGNMENT_STATEMENT[1],
+    )
+    Question.objects.bulk_create(
+        Question(
+            assignment=assignment,
+            position=position,
+            text_fr=text_fr,
+            text_en=text_en,
+            guidance_fr=g_fr,
+            guidance_en=g_en,
+        )
+        for position, (text_fr, text_en, g_fr, g_en) in enumerate(demo.QUESTIONS, start=1)
+    )
+
+
+def create_users(kind: str, edition_number: int, count: int, password_hash: str) -> list[User]:
+    users = [
+        User(
+            email=f"{kind}{index:05d}.e{edition_number:02d}@{EMAIL_DOMAIN}",
+            first_name=demo.FIRST_NAMES[index % len(demo.FIRST_NAMES)],
+            last_name=demo.LAST_NAMES[(index * 7) % len(demo.LAST_NAMES)],
+            password=password_hash,
+        )
+        for index in range(1, count + 1)
+    ]
+    return User.objects.bulk_create(users, batch_size=BATCH_SIZE)
+
+
+def grant_roles(edition: Edition, users: list[User], role: str, granted_by: User | None) -> None:
+    EditionRole.objects.bulk_create(
+        (EditionRole(edition=edition, user=user, role=role, granted_by=granted_by) for user in users),
+        batch_size=BATCH_SIZE,
+    )
+
+
+def seed_groups(edition: Edition, participants: list[User], group_count: int) -> None:
+    """Groups spread over the stakeholder types; participants dealt round-robin, the first of each coordinates."""
+    stakeholder_types = StakeholderType.objects.bulk_create(
+        StakeholderType(
+            edition=edition,
+            code=code,
+            name_fr=name_fr,
+            name_en=name_en,
+            brief_fr=b_fr,
+            brief_en=b_en,
+            position=position,
+        )
+        for position, (code, name_fr, name_en, b_fr, b_en) in enumerate(demo.STAKEHOLDERS)
+    )
+    plays = [stakeholder_types[index % len(stakeholder_types)] for index in range(group_count)]
+    groups = Group.objects.bulk_create(
+        Group(edition=edition, stakeholder_type=plays[index], name=f"{plays[index].name_fr} {index + 1}")
+        for index in range(group_count)
+    )
+    Membership.objects.bulk_create(
+        (
+            Membership(
+                edition=edition,
+                group=groups[index % group_count],
+                user=participant,
+                group_role=Membership.GroupRole.COORDINATOR if index < group_count else Membership.GroupRole.MEMBER,
+            )
+            for index, participant in enumerate(participants)
+        ),
+        batch_size=BATCH_SIZE,
+    )
+
+
+def seed_invitations(edition: Edition, count: int, *, inviter: User, participants: list[User]) -> None:
+    now = timezone.now()
+    Invitation.objects.bulk_create(
+        (build_invitation(edition, index, now, inviter, participants) for index in range(count)), batch_size=BATCH_SIZE
+    )
+
+
+def build_invitation(
+    edition: Edition, index: int, now: datetime, inviter: User, participants: list[User]
+) -> Invitation:
+    """The index-th invitation of an edition; accepted ones were accepted by a participant of that edition."""
+    outcome = INVITATION_OUTCOMES[index % len(INVITATION_OUTCOMES)]
+    created_at = now - timedelta(hours=index + 1)
+    invitation = Invitation(
+        edition=edition,
+        email=f"invitee{index:05d}.e{edition.number:02d}@{EMAIL_DOMAIN}",
+        role=Role.PARTICIPANT,
+        invited_by=inviter,
+        created_at=created_at,
+        sent_at=created_at,
+        expires_at=created_at + timedelta(days=settings.INVITATION_MAX_AGE_DAYS),
+    )
+    if outcome == "accepted":
+        invitee = participants[index % len(participants)]
+        invitation.email = invitee.email
+        invitation.first_name = invitee.first_name
+        invitation.last_name = invitee.last_name
+        invitation.accepted_by = invitee
+        invitation.accepted_at = created_at + timedelta(hours=1)
+    elif outcome == "expired":
+        invitation.expires_at = now - timedelta(days=1)
+    elif outcome == "revoked":
+        invitation.revoked_at = created_at + timedelta(hours=1)
+    return invitation
+
+
+def row_counts() -> dict[str, int]:
+    models = {
+        "users": User,
+        "editions": Edition,
+        "edition roles": EditionRole,
+        "groups": Group,
+        "memberships": Membership,
+        "invitations": Invitation,
+    }
+    return {name: model.objects.count() for name, model in models.items()}
+
+
+# ---------------------------------------------------------------------------
+# Measuring: in-process requests, timed one by one
+# ---------------------------------------------------------------------------
+@dataclass
+class Result:
+    name: str
+    role: str
+    path: str
+    queries: int
+    median_ms: float
+    p95_ms: float
+
+
+def clients_by_role(world: World) -> dict[str, Client]:
+    clients = {}
+    for role, user in world.users.items():
+        client = Client(HTTP_HOST=BENCH_HOST)
+        if user is not None:
+            client.force_login(user, backend=LOGIN_BACKEND)
+        clients[role] = client
+    return clients
+
+
+def expect_status(name: str, role: str, response: HttpResponse, expected: int) -> None:
+    if response.status_code != expected:
+        where = response.get("Location", "")
+        sys.exit(
+            f"bench: {name} as {role} ({response.request['PATH_INFO']}) answered {response.status_code}, "
+            f"expected {expected}{f' (redirect to {where})' if where else ''}"
+        )
+
+
+def timed(request: Callable[[], HttpResponse]) -> tuple[float, HttpResponse]:
+    started = time.perf_counter()
+    response = request()
+    return time.perf_counter() - started, response
+
+
+def count_queries(request: Callable[[], HttpResponse]) -> tuple[int, HttpResponse]:
+    # Counts every query whatever DEBUG says: the context forces the debug cursor while it is open.
+    with CaptureQueriesContext(connection) as captured:
+        response = request()
+    return len(captured.captured_queries), response
+
+
+def percentile_95(seconds: list[float]) -> float:
+    ordered = sorted(seconds)
+    return ordered[math.ceil(0.95 * len(ordered)) - 1]  # nearest rank: a latency that was really observed
+
+
+def summarise(name: str, role: str, path: str, queries: int, seconds: list[float]) -> Result:
+    return Result(
+        name=name,
+        role=role,
+        path=path,
+        queries=queries,
+        median_ms=round(statistics.median(seconds) * 1000, 3),
+        p95_ms=round(percentile_95(seconds) * 1000, 3),
+    )
+
+
+def measure_pages(world: World, clients: dict[str, Client]) -> tuple[Result, list[Result]]:
+    """The floor and every page, timed in rounds: each round requests each page once.
+
+    Interleaving spreads drift (CPU frequency, garbage collection, database caches) over every page and
+    the floor alike, instead of penalising whichever page happened to run during it.
+    """
+    targets = [FLOOR, *PAGES]
+    paths = [page.url(world) for page in targets]
+
+    def get(index: int) -> HttpResponse:
+        page = targets[index]
+        response = clients[page.role].get(paths[index])
+        expect_status(page.name, page.role, response, 200)
+        return response
+
+    for _round in range(WARMUP_REQUESTS):
+        for index in range(len(targets)):
+            get(index)
+    gc.collect()
+    seconds: list[list[float]] = [[] for _ in targets]
+    for _round in range(TIMED_REQUESTS):
+        for index, page in enumerate(targets):
+            elapsed, response = timed(lambda page=page, index=index: clients[page.role].get(paths[index]))
+            expect_status(page.name, page.role, response, 200)
+            seconds[index].append(elapsed)
+    queries = [count_queries(lambda index=index: get(index))[0] for index in range(len(targets))]
+    results = [
+        summarise(page.name, page.role, path, count, samples)
+        for page, path, count, samples in zip(targets, paths, queries, seconds, strict=True)
+    ]
+    return results[0], results[1:]
+
+
+def measure_operations(world: World, clients: dict[str, Client]) -> list[Result]:
+    iterations = itertools.count(1)
+    return [measure_operation(operation, world, clients[operation.role], iterations) for operation in OPERATIONS]
+
+
+def measure_operation(operation: Operation, world: World, client: Client, iterations: itertools.count) -> Result:
+    def perform() -> HttpResponse:
+        response = operation.perform(client, world, next(iterations))
+        expect_status(operation.name, operation.role, response, operation.expected_status)
+        return response
+
+    for _ in range(WARMUP_REQUESTS):
+        perform()
+    gc.collect()
+    seconds = [timed(perform)[0] for _ in range(TIMED_REQUESTS)]
+    queries, response = count_queries(perform)
+    return summarise(operation.name, operation.role, response.request["PATH_INFO"], queries, seconds)
+
+
+# ---------------------------------------------------------------------------
+# One scale, end to end
+# ---------------------------------------------------------------------------
+@dataclass
+class ScaleRun:
+    scale: Scale
+    seed_seconds: float
+    rows: dict[str, int]
+    floor: Result
+    pages: list[Result]
+    operations: list[Result]
+
+
+def run_scale(scale: Scale) -> ScaleRun:
+    empty_database()
+    started = time.perf_counter()
+    world = seed(scale)
+    seed_seconds = round(time.perf_counter() - started, 2)
+    rows = row_counts()
+    print(f"\n## {scale.name}: seeded in {seed_seconds:.1f} s", flush=True)
+    print(", ".join(f"{count:,} {name}" for name, count in rows.items()), flush=True)
+    clients = clients_by_role(world)
+    floor, pages = measure_pages(world, clients)
+    operations = measure_operations(world, clients)
+    run = ScaleRun(scale, seed_seconds, rows, floor, pages, operations)
+    print(scale_table(run), flush=True)
+    return run
+
+
+# ---------------------------------------------------------------------------
+# Reporting
+# ---------------------------------------------------------------------------
+def markdown_table(headers: list[str], rows: list[list[object]]) -> str:
+    cells = [headers, *[[str(cell) for cell in row] for row in rows]]
+    widths = [max(len(row[column]) for row in cells) for column in range(len(headers))]
+    lines = [
+        "| " + " | ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) + " |" for row in cells
+    ]
+    lines.insert(1, "|" + "|".join("-" * (width + 2) for width in widths) + "|")
+    return "\n".join(lines)
+
+
+def ms(value: float) -> str:
+    return f"{value:.2f}"
+
+
+def times(value: float) -> str:
+    return f"{value:.1f}x"
+
+
+def scale_table(run: ScaleRun) -> str:
+    headers = ["page", "role", "path", "queries", "median ms", "p95 ms", "p95/floor"]
+    rows = [
+        [r.name, r.role, r.path, r.queries, ms(r.median_ms), ms(r.p95_ms), times(r.p95_ms / run.floor.p95_ms)]
+        for r in [run.floor, *run.pages, *run.operations]
+    ]
+    return markdown_table(headers, rows)
+
+
+def compare_pages(small: ScaleRun, large: ScaleRun) -> list[dict]:
+    rows = []
+    for at_small, at_large in zip(small.pages, large.pages, strict=True):
+        ratio_small = at_small.p95_ms / small.floor.p95_ms
+        ratio_large = at_large.p95_ms / large.floor.p95_ms
+        rows.append(
+            {
+                "page": at_small.name,
+                "role": at_small.role,
+                "path": at_small.path,
+                "queries_small": at_small.queries,
+                "queries_large": at_large.queries,
+                "same_queries": at_small.queries == at_large.queries,
+                "median_ms_small": at_small.median_ms,
+                "median_ms_large": at_large.median_ms,
+                "p95_ms_small": at_small.p95_ms,
+                "p95_ms_large": at_large.p95_ms,
+                "p95_over_floor_small": round(ratio_small, 2),
+                "p95_over_floor_large": round(ratio_large, 2),
+                "within_3x_floor": max(ratio_small, ratio_large) <= P95_LIMIT_TIMES_FLOOR,
+            }
+        )
+    return rows
+
+
+def compare_operations(small: ScaleRun, large: ScaleRun) -> list[dict]:
+    return [
+        {
+            "operation": at_small.name,
+            "role": at_small.role,
+            "path": at_small.path,
+            "queries_small": at_small.queries,
+            "queries_large": at_large.queries,
+            "same_queries": at_small.queries == at_large.queries,
+            "median_ms_small": at_small.median_ms,
+            "median_ms_large": at_large.median_ms,
+            "p95_ms_small": at_small.p95_ms,
+            "p95_ms_large": at_large.p95_ms,
+            "p95_over_floor_large": round(at_large.p95_ms / large.floor.p95_ms, 2),
+        }
+        for at_small, at_large in zip(small.operations, large.operations, strict=True)
+    ]
+
+
+def yes_no(value: bool) -> str:
+    return "yes" if value else "NO"
+
+
+def comparison_table(pages: list[dict]) -> str:
+    headers = ["page", "role", "queries small", "queries large", "same?", "p95 small", "p95 large"]
+    headers += ["p95/floor (large)", "within 3x?"]
+    rows = [
+        [
+            row["page"],
+            row["role"],
+            row["queries_small"],
+            row["queries_large"],
+            yes_no(row["same_queries"]),
+            ms(row["p95_ms_small"]),
+            ms(row["p95_ms_large"]),
+            times(row["p95_over_floor_large"]),
+            yes_no(row["within_3x_floor"]),
+        ]
+        for row in pages
+    ]
+    return markdown_table(headers, rows)
+
+
+def operations_table(operations: list[dict]) -> str:
+    headers = ["operation", "role", "queries small", "queries large", "same?", "p95 small", "p95 large"]
+    headers += ["p95/floor (large)"]
+    rows = [
+        [
+            row["operation"],
+            row["role"],
+            row["queries_small"],
+            row["queries_large"],
+            yes_no(row["same_queries"]),
+            ms(row["p95_ms_small"]),
+            ms(row["p95_ms_large"]),
+            times(row["p95_over_floor_large"]),
+        ]
+        for row in operations
+    ]
+    return markdown_table(headers, rows)
+
+
+def target_failures(pages: list[dict], operations: list[dict]) -> list[str]:
+    """The contract: same queries at both scales (pages and operations); pages' p95 within 3x the floor."""
+    failures = [
+        f"{row.get('page') or row.get('operation')} ({row['role']}): "
+        f"{row['queries_small']} queries small, {row['queries_large']} large"
+        for row in [*pages, *operations]
+        if not row["same_queries"]
+    ]
+    failures += [
+        f"{row['page']} ({row['role']}): p95 is {row['p95_over_floor_small']}x the floor small, "
+        f"{row['p95_over_floor_large']}x large (limit {P95_LIMIT_TIMES_FLOOR:g}x)"
+        for row in pages
+        if not row["within_3x_floor"]
+    ]
+    return failures
+
+
+def scale_summary(run: ScaleRun) -> dict:
+    return {
+        **asdict(run.scale),
+        "seed_seconds": run.seed_seconds,
+        "rows": run.rows,
+        "floor": asdict(run.floor),
+        "pages": [asdict(result) for result in run.pages],
+        "operations": [asdict(result) for result in run.operations],
+    }
+
+
+def write_results(
+    runs: dict[str, ScaleRun], pages: list[dict], operations: list[dict], *, run_seconds: float, load: dict
+) -> None:
+    failures = target_failures(pages, operations)
+    results = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "database": connection.vendor,
+        "database_version": database_description(),
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "requests_per_page": {"warmup": WARMUP_REQUESTS, "timed": TIMED_REQUESTS},
+        "run_seconds": run_seconds,
+        "machine": {**load, "platform": platform.platform()},
+        "scales": {name: scale_summary(run) for name, run in runs.items()},
+        "pages": pages,
+        "operations": operations,
+        "floor": {
+            "page": "help",
+            "role": FLOOR.role,
+            "path": runs["small"].floor.path,
+            **{name: asdict(run.floor) for name, run in runs.items()},
+        },
+        "targets": {
+            "same_queries_at_both_scales": all(row["same_queries"] for row in [*pages, *operations]),
+            "p95_within_3x_floor": all(row["within_3x_floor"] for row in pages),
+            "met": not failures,
+            "failures": failures,
+        },
+    }
+    # Write then rename, so an interrupted run never leaves a half-written results file behind.
+    temporary = RESULTS_PATH.with_suffix(".json.tmp")
+    temporary.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    temporary.replace(RESULTS_PATH)
+
+
+# ---------------------------------------------------------------------------
+# Main
+# ---------------------------------------------------------------------------
+BENCH_SETTINGS = {
+    # With DEBUG off the manifest storage would need collectstatic first; the plain storage builds the
+    # same links at a comparable cost.
+    "STORAGES": {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    },
+    # Operations send emails: keep them in memory, off the console and the report.
+    "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+}
+
+
+def machine_load() -> dict:
+    return {"cpus": os.cpu_count(), "load_average_1min": round(os.getloadavg()[0], 2)}
+
+
+def machine_load_note(load: dict) -> str:
+    # Latencies are wall-clock: other processes competing for the CPU inflate them, p95 first.
+    note = f"load average {load['load_average_1min']} on {load['cpus']} CPUs"
+    if load["load_average_1min"] >= (load["cpus"] or 1):
+        note += ": the machine is busy, so latencies (p95 most of all) will be noisy"
+    return note
+
+
+def quieten_noise() -> None:
+    # WhiteNoise warns that STATIC_ROOT does not exist: the bench never serves static files.
+    warnings.filterwarnings("ignore", message="No directory at")
+    # Eager Celery still builds a broker connection object, and kombu warns that it has no host.
+    logging.getLogger("kombu").setLevel(logging.ERROR)
+
+
+def main() -> None:
+    started = time.perf_counter()
+    load_at_start = machine_load()  # before the bench itself adds to it
+    quieten_noise()
+    recreate_database(DATABASE_URL)
+    print(f"# malisig benchmark on {database_description()}, {TIMED_REQUESTS} timed requests per page", flush=True)
+    print(machine_load_note(load_at_start), flush=True)
+    with override_settings(**BENCH_SETTINGS):
+        runs = {scale.name: run_scale(scale) for scale in SCALES}
+    pages = compare_pages(runs["small"], runs["large"])
+    operations = compare_operations(runs["small"], runs["large"])
+    print("\n## small vs large\n")
+    print(comparison_table(pages))
+    if operations:
+        print()
+        print(operations_table(operations))
+    run_seconds = round(time.perf_counter() - started, 1)
+    write_results(runs, pages, operations, run_seconds=run_seconds, load=load_at_start)
+    failures = target_failures(pages, operations)
+    print(f"\nfloor: help page as participant; run took {run_seconds:.0f} s; results in bench/{RESULTS_PATH.name}")
+    if failures:
+        print("targets missed:\n" + "\n".join(f"- {failure}" for failure in failures))
+    else:
+        print("targets met")
+
+
+if __name__ == "__main__":
+    main()
