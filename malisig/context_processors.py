@@ -17,8 +17,6 @@ def _my_editions(user) -> list[dict]:
         {
             "edition": edition,
             "roles": [labels[role] for role in Role.values if role in roles[edition.pk]],
-            "is_organiser": Role.ORGANISER in roles[edition.pk],
-            "is_juror": bool({Role.JUROR, Role.JURY_CHAIR} & roles[edition.pk]),
             "url": edition.get_absolute_url(),
             "invitations_url": reverse("cohorts:invitation_list", kwargs={"slug": edition.slug}),
         }

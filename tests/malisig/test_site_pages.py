@@ -40,7 +40,7 @@ def test_healthz_answers_503_when_the_database_is_down(client, db, monkeypatch):
 @pytest.mark.parametrize(
     ("persona", "shown", "hidden"),
     [
-        ("organiser", ["Invitations"], ["Jury", "Administration"]),
+        ("organiser", ["Invitations", "Jury"], ["Administration"]),
         ("jury_chair", ["Jury"], ["Invitations", "Administration"]),
         ("juror", ["Jury"], ["Invitations", "Administration"]),
         ("participant", ["Assignment"], ["Invitations", "Jury", "Administration"]),
