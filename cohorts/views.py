@@ -13,18 +13,11 @@ from malisig.models import User
 
 from . import services
 from .forms import AcceptInvitationForm, InvitationForm
-from .models import Edition, Invitation, Role
+from .models import Invitation, Role
+from .permissions import edition_for
 from .rules import roles_in
 
 INVITATIONS_PER_PAGE = 25
-
-
-def edition_for(request, slug: str, perm: str) -> Edition:
-    """The edition named in the URL, if the user holds `perm` on it (404 if unknown, 403 if not allowed)."""
-    edition = get_object_or_404(Edition.objects.select_related("school"), slug=slug)
-    if not request.user.has_perm(perm, edition):
-        raise PermissionDenied
-    return edition
 
 
 @login_required

@@ -1,16 +1,13 @@
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 
-from cohorts.models import Edition
+from cohorts.permissions import edition_for
 
 from .models import Assignment
 
 
 @login_required
 def assignment_detail(request, slug):
-    edition = get_object_or_404(Edition, slug=slug)
-    if not request.user.has_perm("submissions.view_assignment", edition):
-        raise PermissionDenied
+    edition = edition_for(request, slug, "submissions.view_assignment")
     assignment = Assignment.objects.filter(edition=edition).prefetch_related("questions").first()
     return render(request, "submissions/assignment_detail.html", {"edition": edition, "assignment": assignment})
