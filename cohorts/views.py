@@ -96,7 +96,8 @@ def invitation_revoke(request, slug, pk):
 
 
 def _problem_page(request, problem: services.InvitationProblem, token: str):
-    if problem.reason == "used" and problem.invitation.accepted_by_id == request.user.pk:
+    accepted_by_visitor = request.user.is_authenticated and problem.invitation.accepted_by_id == request.user.pk
+    if problem.reason == "used" and accepted_by_visitor:
         # A double click or a second visit by the person who accepted: take them where they were going.
         messages.info(request, _("You have already accepted this invitation."))
         return redirect(problem.invitation.edition.get_absolute_url())

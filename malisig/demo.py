@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from cohorts.models import Edition, EditionRole, Masterclass, Phase, Role, School
@@ -165,13 +166,13 @@ QUESTIONS = [
 ]
 
 
-def _person(person: DemoPerson) -> tuple[User, bool]:
+def _person(person: DemoPerson, password_hash: str) -> tuple[User, bool]:
     user = User.objects.filter(email__iexact=person.email).first()
     if user is not None:
         return user, False
-    user = User.objects.create_user(
+    user = User.objects.create(
         email=person.email,
-        password=DEMO_PASSWORD,
+        password=password_hash,
         first_name=person.first_name,
         last_name=person.last_name,
         is_staff=person.is_staff,
@@ -284,12 +285,14 @@ def seed_demo() -> DemoSummary:
     edition = _edition()
     _assignment(edition)
     created = 0
-    _staff, was_created = _person(STAFF)
+    # One hash for every demo account: hashing is slow on purpose, and they share a password anyway.
+    password_hash = make_password(DEMO_PASSWORD)
+    _staff, was_created = _person(STAFF, password_hash)
     created += was_created
     people = ORGANISERS + JURY + demo_participants()
     participants = []
     for person in people:
-        user, was_created = _person(person)
+        user, was_created = _person(person, password_hash)
         created += was_created
         if not EditionRole.objects.filter(edition=edition, user=user, role=person.role).exists():
             grant_role(edition, user, person.role, by=None)

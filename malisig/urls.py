@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("aide/", views.help_page, name="help"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("comptes/", include("allauth.urls")),
     path("editions/", include("cohorts.urls")),

@@ -6,7 +6,8 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language as django_set_language
@@ -29,7 +30,19 @@ def set_language(request):
 def home(request):
     if not request.user.is_authenticated:
         return render(request, "malisig/landing.html")
-    return render(request, "malisig/home.html")
+    context = {"all_editions": _all_editions() if request.user.is_staff else None}
+    return render(request, "malisig/home.html", context)
+
+
+def _all_editions():
+    from cohorts.models import Edition
+
+    return Edition.objects.select_related("school").order_by("-year", "school__acronym")
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page says."""
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 @login_required

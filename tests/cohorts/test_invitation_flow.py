@@ -317,3 +317,16 @@ def test_the_person_who_accepted_opening_the_link_again_is_taken_to_the_edition(
 
     assert response.status_code == 302
     assert response.url == edition.get_absolute_url()
+
+
+def test_an_anonymous_visitor_of_a_used_link_whose_account_was_deleted_gets_the_clear_page(client, edition):
+    services.invite(edition, "gone@example.org", Role.PARTICIPANT, by=None)
+    link = link_in(mail.outbox[0])
+    client.post(link, accept_form())
+    User.objects.filter(email="gone@example.org").delete()
+    client.logout()
+
+    response = client.get(link)
+
+    assert response.status_code == 410
+    assert response.context["problem"].reason == "used"

@@ -130,3 +130,19 @@ def test_the_language_chosen_follows_the_person_to_another_device(client, partic
     participant.refresh_from_db()
     assert participant.preferred_language == "en"
     assert '<html lang="en">' in response.content.decode()
+
+
+def test_site_staff_see_every_edition_on_their_home(client, staff, edition, other_edition):
+    client.force_login(staff)
+
+    response = client.get("/")
+
+    assert list(response.context["all_editions"]) == [edition, other_edition]
+    assert edition.get_absolute_url() in response.content.decode()
+
+
+def test_browsers_asking_for_favicon_ico_get_the_svg(client, db):
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 301
+    assert response.url.endswith("favicon.svg")
