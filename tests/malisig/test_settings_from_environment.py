@@ -109,3 +109,14 @@ def test_check_deploy_with_production_variables_reports_no_issues():
 
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_production_makes_email_verification_mandatory_and_cookies_secure():
+    code = (
+        "import django; from django.conf import settings as s; "
+        "print(s.ACCOUNT_EMAIL_VERIFICATION, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS)"
+    )
+
+    result = run_python(code, **PRODUCTION)
+
+    assert result.stdout.split() == ["mandatory", "True", "True", "31536000"]
