@@ -182,13 +182,14 @@ PAGES = [
     Page("assignment", "participant", edition_url("submissions:assignment_detail")),
     Page("assignment", "juror", edition_url("submissions:assignment_detail")),
     Page("invitation list", "organiser", edition_url("cohorts:invitation_list")),
+    Page("invitation form", "organiser", edition_url("cohorts:invitation_create")),
 ]
 
 
 def invite_someone(client: Client, world: World, iteration: int) -> HttpResponse:
     """An organiser sends an invitation; the email task runs eagerly, inside the request."""
     form = {"email": f"operation{iteration:05d}@{EMAIL_DOMAIN}", "role": Role.PARTICIPANT, "language": "fr"}
-    return client.post(reverse("cohorts:invitation_list", kwargs={"slug": world.edition_slug}), form)
+    return client.post(reverse("cohorts:invitation_create", kwargs={"slug": world.edition_slug}), form)
 
 
 OPERATIONS = [

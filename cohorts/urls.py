@@ -9,6 +9,6 @@ urlpatterns = [
     path("invitation/<str:token>/nouveau-lien/", views.invitation_renewal, name="invitation_renewal"),
     path("<slug:slug>/", views.edition_detail, name="edition_detail"),
     path("<slug:slug>/invitations/", views.invitation_list, name="invitation_list"),
-    path("<slug:slug>/invitations/<int:pk>/renvoyer/", views.invitation_resend, name="invitation_resend"),
-    path("<slug:slug>/invitations/<int:pk>/retirer/", views.invitation_revoke, name="invitation_revoke"),
+    path("<slug:slug>/invitations/nouvelle/", views.invitation_create, name="invitation_create"),
+    path("<slug:slug>/invitations/actions/", views.invitation_action, name="invitation_action"),
 ]

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -43,6 +44,20 @@ def edition_detail(request, slug):
 @login_required
 def invitation_list(request, slug):
     edition = edition_for(request, slug, "cohorts.invite_to_edition")
+    shown = request.GET.get("show", "waiting")
+    context = {
+        "edition": edition,
+        "page": Paginator(services.invitations_to_show(edition, shown), INVITATIONS_PER_PAGE).get_page(
+            request.GET.get("page")
+        ),
+        "shown": shown if shown in services.INVITATION_FILTERS else "waiting",
+    }
+    return render(request, "cohorts/invitation_list.html", context)
+
+
+@login_required
+def invitation_create(request, slug):
+    edition = edition_for(request, slug, "cohorts.invite_to_edition")
     form = InvitationForm(request.POST or None, initial={"language": request.LANGUAGE_CODE})
     if request.method == "POST" and form.is_valid():
         try:
@@ -52,47 +67,46 @@ def invitation_list(request, slug):
         else:
             messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
             return redirect("cohorts:invitation_list", slug=edition.slug)
-    shown = request.GET.get("show", "waiting")
-    invitations = services.invitations_to_show(edition, shown)
-    context = {
-        "edition": edition,
-        "form": form,
-        "page": Paginator(invitations, INVITATIONS_PER_PAGE).get_page(request.GET.get("page")),
-        "shown": shown if shown in services.INVITATION_FILTERS else "waiting",
-        "max_age_days": settings.INVITATION_MAX_AGE_DAYS,
-    }
-    return render(request, "cohorts/invitation_list.html", context)
+    context = {"edition": edition, "form": form, "max_age_days": settings.INVITATION_MAX_AGE_DAYS}
+    return render(request, "cohorts/invitation_create.html", context)
 
 
-def _scoped_invitation(request, slug: str, pk: int) -> Invitation:
+@require_POST
+@login_required
+def invitation_action(request, slug):
+    """The buttons of the invitations table (one form for the whole table: light on slow phones)."""
     edition = edition_for(request, slug, "cohorts.invite_to_edition")
-    return get_object_or_404(edition.invitations.select_related("edition"), pk=pk)
+    action = "resend" if "resend" in request.POST else "revoke" if "revoke" in request.POST else None
+    pk = request.POST.get(action or "", "")
+    if action is None or not pk.isdigit():
+        return redirect("cohorts:invitation_list", slug=slug)
+    invitation = get_object_or_404(edition.invitations.select_related("edition"), pk=pk)
+    if action == "resend":
+        _resend(request, invitation)
+    else:
+        _revoke(request, invitation)
+    return redirect(f"{reverse('cohorts:invitation_list', args=[slug])}?{request.GET.urlencode()}")
 
 
-@require_POST
-@login_required
-def invitation_resend(request, slug, pk):
-    invitation = _scoped_invitation(request, slug, pk)
+def _resend(request, invitation: Invitation) -> None:
+    email = {"email": invitation.email}
     if invitation.accepted_at:
-        messages.info(request, _("%(email)s has already accepted.") % {"email": invitation.email})
-    else:
-        try:
-            services.invite(invitation.edition, invitation.email, invitation.role, by=request.user)
-            messages.success(request, _("A new link was sent to %(email)s.") % {"email": invitation.email})
-        except services.AlreadyHoldsRole:
-            messages.info(request, _("This person already holds this role in the edition."))
-    return redirect("cohorts:invitation_list", slug=slug)
+        messages.info(request, _("%(email)s has already accepted.") % email)
+        return
+    try:
+        services.invite(invitation.edition, invitation.email, invitation.role, by=request.user)
+        messages.success(request, _("A new link was sent to %(email)s.") % email)
+    except services.AlreadyHoldsRole:
+        messages.info(request, _("This person already holds this role in the edition."))
 
 
-@require_POST
-@login_required
-def invitation_revoke(request, slug, pk):
-    invitation = services.revoke_invitation(_scoped_invitation(request, slug, pk), by=request.user)
+def _revoke(request, invitation: Invitation) -> None:
+    invitation = services.revoke_invitation(invitation, by=request.user)
+    email = {"email": invitation.email}
     if invitation.revoked_at:
-        messages.success(request, _("The invitation of %(email)s was withdrawn.") % {"email": invitation.email})
+        messages.success(request, _("The invitation for %(email)s was withdrawn.") % email)
     else:
-        messages.info(request, _("%(email)s has already accepted.") % {"email": invitation.email})
-    return redirect("cohorts:invitation_list", slug=slug)
+        messages.info(request, _("%(email)s has already accepted.") % email)
 
 
 def _problem_page(request, problem: services.InvitationProblem, token: str):

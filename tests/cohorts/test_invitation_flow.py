@@ -31,7 +31,7 @@ def test_organiser_invites_an_email_and_it_receives_a_link(client, organiser, ed
     client.force_login(organiser)
 
     response = client.post(
-        reverse("cohorts:invitation_list", args=[edition.slug]),
+        reverse("cohorts:invitation_create", args=[edition.slug]),
         {"email": " Awa.Diarra@Example.org ", "role": Role.JUROR, "language": "en", "first_name": "Awa"},
     )
 
@@ -152,7 +152,7 @@ def test_a_withdrawn_invitation_no_longer_works(client, organiser, edition):
     invitation = services.invite(edition, "new@example.org", Role.PARTICIPANT, by=organiser)
     client.force_login(organiser)
 
-    client.post(reverse("cohorts:invitation_revoke", args=[edition.slug, invitation.pk]))
+    client.post(reverse("cohorts:invitation_action", args=[edition.slug]), {"revoke": invitation.pk})
     client.logout()
     response = client.get(reverse("cohorts:invitation_accept", args=[services.invitation_token(invitation)]))
 
@@ -214,12 +214,14 @@ def test_the_invitation_email_is_written_in_the_invitees_language(edition):
 @pytest.mark.parametrize("persona", ["participant", "juror", "jury_chair", "other_organiser", "outsider"])
 def test_only_organisers_and_staff_may_invite(client, edition, persona, request):
     client.force_login(request.getfixturevalue(persona))
-    url = reverse("cohorts:invitation_list", args=[edition.slug])
+    list_url = reverse("cohorts:invitation_list", args=[edition.slug])
+    create_url = reverse("cohorts:invitation_create", args=[edition.slug])
 
-    get_response = client.get(url)
-    post_response = client.post(url, {"email": "x@example.org", "role": Role.ORGANISER, "language": "fr"})
+    list_response = client.get(list_url)
+    form_response = client.get(create_url)
+    post_response = client.post(create_url, {"email": "x@example.org", "role": Role.ORGANISER, "language": "fr"})
 
-    assert (get_response.status_code, post_response.status_code) == (403, 403)
+    assert (list_response.status_code, form_response.status_code, post_response.status_code) == (403, 403, 403)
     assert not Invitation.objects.exists()
 
 
@@ -227,7 +229,7 @@ def test_staff_may_invite_in_any_edition(client, staff, edition):
     client.force_login(staff)
 
     client.post(
-        reverse("cohorts:invitation_list", args=[edition.slug]),
+        reverse("cohorts:invitation_create", args=[edition.slug]),
         {"email": "x@example.org", "role": Role.ORGANISER, "language": "fr"},
     )
 
@@ -243,9 +245,9 @@ def test_an_organiser_cannot_resend_or_withdraw_another_editions_invitation(clie
     invitation = InvitationFactory(edition=edition)
     client.force_login(other_organiser)
 
-    resend = client.post(reverse("cohorts:invitation_resend", args=[edition.slug, invitation.pk]))
-    revoke = client.post(reverse("cohorts:invitation_revoke", args=[edition.slug, invitation.pk]))
-    crossed = client.post(reverse("cohorts:invitation_revoke", args=["malisig-2022", invitation.pk]))
+    resend = client.post(reverse("cohorts:invitation_action", args=[edition.slug]), {"resend": invitation.pk})
+    revoke = client.post(reverse("cohorts:invitation_action", args=[edition.slug]), {"revoke": invitation.pk})
+    crossed = client.post(reverse("cohorts:invitation_action", args=["malisig-2022"]), {"revoke": invitation.pk})
 
     assert (resend.status_code, revoke.status_code, crossed.status_code) == (403, 403, 404)
     invitation.refresh_from_db()
@@ -298,7 +300,7 @@ def test_inviting_someone_to_a_role_they_already_hold_is_refused_next_to_the_ema
     client.force_login(organiser)
 
     response = client.post(
-        reverse("cohorts:invitation_list", args=[edition.slug]),
+        reverse("cohorts:invitation_create", args=[edition.slug]),
         {"email": juror.email.upper(), "role": Role.JUROR, "language": "en"},
     )
 
@@ -330,3 +332,27 @@ def test_an_anonymous_visitor_of_a_used_link_whose_account_was_deleted_gets_the_
 
     assert response.status_code == 410
     assert response.context["problem"].reason == "used"
+
+
+def test_an_organiser_sends_a_new_link_from_the_table(client, organiser, edition):
+    invitation = services.invite(edition, "late@example.org", Role.PARTICIPANT, by=organiser)
+    old_token = services.invitation_token(invitation)
+    client.force_login(organiser)
+
+    response = client.post(reverse("cohorts:invitation_action", args=[edition.slug]), {"resend": invitation.pk})
+
+    assert response.status_code == 302
+    invitation.refresh_from_db()
+    assert services.invitation_token(invitation) != old_token
+    assert len(mail.outbox) == 2
+
+
+def test_a_tampered_invitation_id_in_the_table_is_not_found(client, organiser, edition, other_edition):
+    elsewhere = InvitationFactory(edition=other_edition)
+    client.force_login(organiser)
+
+    response = client.post(reverse("cohorts:invitation_action", args=[edition.slug]), {"revoke": elsewhere.pk})
+
+    assert response.status_code == 404
+    elsewhere.refresh_from_db()
+    assert elsewhere.revoked_at is None

@@ -88,6 +88,7 @@ def test_invitation_link_accepted_end_to_end_grants_the_role_and_lands_on_the_ed
     email = "nouvelle.participante@example.org"
     login(page, base_url, "organisatrice@example.org", DEMO_PASSWORD)
     page.goto(f"{base_url}{EDITION_PATH}invitations/")
+    page.get_by_test_id("invite-someone").click()
     page.locator("#id_email").fill(email)
     page.locator("#id_first_name").fill("Aïssata")
     page.locator("#id_last_name").fill("N'Diaye")
