@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from malisig.i18n import Localised
+from malisig.uploads import RandomName, validate_image
 
 
 class School(models.Model):
@@ -20,6 +21,12 @@ class School(models.Model):
     slug = models.SlugField(_("short name in addresses"), max_length=60, unique=True)
     country = models.CharField(_("country"), max_length=100, blank=True)
     website = models.URLField(_("website"), blank=True)
+    logo = models.FileField(
+        _("logo"), upload_to=RandomName("logos"), blank=True, validators=[validate_image], max_length=200
+    )
+    languages = models.CharField(
+        _("languages"), max_length=50, default="fr,en", help_text=_("Comma-separated language codes, e.g. fr,en")
+    )
 
     class Meta:
         verbose_name = _("school")
@@ -60,6 +67,22 @@ class Edition(models.Model):
     starts_on = models.DateField(_("starts on"), null=True, blank=True)
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.DRAFT)
+    concept_note = models.TextField(_("concept note"), blank=True, help_text=_("Rich text, sanitised on save."))
+    capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
+    pass_mark = models.DecimalField(
+        _("pass mark"),
+        max_digits=7,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        help_text=_("Final grade of the online course needed to be admitted; empty for none."),
+    )
+    completion_required = models.BooleanField(
+        _("course completion required"),
+        default=False,
+        help_text=_("Admit only people with a completion date or a completed flag."),
+    )
+    import_mapping = models.JSONField(_("remembered column mapping"), default=dict, blank=True, editable=False)
 
     objects = EditionQuerySet.as_manager()
 
@@ -131,6 +154,220 @@ class Masterclass(models.Model):
 
     def __str__(self) -> str:
         return self.title_fr
+
+
+class Sponsor(models.Model):
+    class Kind(models.TextChoices):
+        SPONSOR = "sponsor", _("Sponsor")
+        PARTNER = "partner", _("Partner")
+
+    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="sponsors")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind, default=Kind.SPONSOR)
+    name = models.CharField(_("name"), max_length=200)
+    logo = models.FileField(
+        _("logo"), upload_to=RandomName("logos"), blank=True, validators=[validate_image], max_length=200
+    )
+    link = models.URLField(_("link"), blank=True)
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("sponsor or partner")
+        verbose_name_plural = _("sponsors and partners")
+        ordering = ["kind", "position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MasterclassMaterial(models.Model):
+    """A file or a link shared for a masterclass (slides, recording, reading)."""
+
+    masterclass = models.ForeignKey(Masterclass, on_delete=models.CASCADE, related_name="materials")
+    title = models.CharField(_("title"), max_length=200)
+    file = models.FileField(_("file"), upload_to=RandomName("materials"), blank=True, max_length=200)
+    link = models.URLField(_("link"), blank=True)
+
+    class Meta:
+        verbose_name = _("material")
+        verbose_name_plural = _("materials")
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(file="") | ~models.Q(link=""), name="material_has_file_or_link")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Profile(models.Model):
+    """What organisers know of a person, across editions (one account, many editions)."""
+
+    class Gender(models.TextChoices):
+        FEMALE = "female", _("Woman")
+        MALE = "male", _("Man")
+        OTHER = "other", _("Other")
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    gender = models.CharField(_("gender"), max_length=10, choices=Gender, blank=True)
+    country = models.CharField(_("country"), max_length=100, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    sector = models.CharField(_("sector of origin"), max_length=100, blank=True)
+    job_title = models.CharField(_("job title"), max_length=150, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class Enrolment(models.Model):
+    """A person in an edition's cohort. Only services.transition_enrolment() changes `status`."""
+
+    class Status(models.TextChoices):
+        CANDIDATE = "candidate", pgettext_lazy("enrolment status", "Not admitted")
+        ADMITTED = "admitted", pgettext_lazy("enrolment status", "Admitted")
+        INVITED = "invited", pgettext_lazy("enrolment status", "Invited")
+        ACTIVE = "active", pgettext_lazy("enrolment status", "Active")
+        WITHDRAWN = "withdrawn", pgettext_lazy("enrolment status", "Withdrawn")
+        COMPLETED = "completed", pgettext_lazy("enrolment status", "Completed")
+
+    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="enrolments")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolments")
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.CANDIDATE, editable=False)
+    eligible = models.BooleanField(_("eligible"), default=False)
+    eligibility_reason = models.CharField(_("why not eligible"), max_length=200, blank=True)
+    grade = models.DecimalField(_("final grade"), max_digits=9, decimal_places=3, null=True, blank=True)
+    completed_course = models.BooleanField(_("course completed"), null=True, blank=True)
+    completion_date = models.DateField(_("completion date"), null=True, blank=True)
+    external_id = models.CharField(_("ID in the online course"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("enrolled at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        constraints = [models.UniqueConstraint(fields=["edition", "user"], name="one_enrolment_per_edition")]
+        indexes = [models.Index(fields=["edition", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.edition}"
+
+
+class EnrolmentChange(models.Model):
+    """The audit trail of an enrolment: who changed its status, when, from what, and why."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="changes")
+    old = models.CharField(max_length=10, choices=Enrolment.Status)
+    new = models.CharField(max_length=10, choices=Enrolment.Status)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment}: {self.old} → {self.new}"
+
+
+class ImportJob(models.Model):
+    """One upload of the online course's results, through mapping, preview and apply."""
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", pgettext_lazy("import status", "Uploaded")
+        PREVIEWING = "previewing", pgettext_lazy("import status", "Preview running")
+        PREVIEWED = "previewed", pgettext_lazy("import status", "Previewed")
+        APPLYING = "applying", pgettext_lazy("import status", "Import running")
+        APPLIED = "applied", pgettext_lazy("import status", "Imported")
+        FAILED = "failed", pgettext_lazy("import status", "Failed")
+
+    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="imports")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    file = models.FileField(upload_to=RandomName("private/imports"), max_length=200)
+    original_name = models.CharField(_("file name"), max_length=255)
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.UPLOADED)
+    headers = models.JSONField(default=list)
+    mapping = models.JSONField(default=dict)
+    counts = models.JSONField(default=dict)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ImportRow(models.Model):
+    """What the preview (or the import) decided for one line of the file."""
+
+    class Outcome(models.TextChoices):
+        CREATE = "create", _("will create")
+        UPDATE = "update", _("will update")
+        UNCHANGED = "unchanged", _("unchanged")
+        NOT_ELIGIBLE = "not_eligible", _("not eligible")
+        DUPLICATE = "duplicate", _("duplicate")
+        REJECTED = "rejected", _("rejected")
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="rows")
+    line = models.PositiveIntegerField()
+    outcome = models.CharField(max_length=15, choices=Outcome)
+    email = models.CharField(max_length=254, blank=True)
+    name = models.CharField(max_length=310, blank=True)
+    reason = models.CharField(max_length=300, blank=True)
+    raw = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["line"]
+        constraints = [models.UniqueConstraint(fields=["job", "line"], name="import_row_line_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.job} line {self.line}: {self.outcome}"
+
+
+class AttendanceEvent(models.Model):
+    """A workshop day or a masterclass where presence is taken."""
+
+    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="attendance_events")
+    title = models.CharField(_("title"), max_length=250)
+    date = models.DateField(_("date"))
+    masterclass = models.OneToOneField(
+        Masterclass, on_delete=models.CASCADE, null=True, blank=True, related_name="attendance_event"
+    )
+
+    class Meta:
+        verbose_name = _("attendance session")
+        verbose_name_plural = _("attendance sessions")
+        ordering = ["date", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Attendance(models.Model):
+    event = models.ForeignKey(AttendanceEvent, on_delete=models.CASCADE, related_name="attendances")
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="attendances")
+    present = models.BooleanField(_("present"), default=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["event", "enrolment"], name="one_attendance_per_event")]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment} · {self.event}"
 
 
 class Role(models.TextChoices):

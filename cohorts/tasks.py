@@ -63,3 +63,22 @@ def notify_renewal_request_task(*, invitation_id: int) -> int:
             language=organiser.user.preferred_language or settings.LANGUAGE_CODE,
         )
     return len(organisers)
+
+
+@shared_task
+def invite_participants_task(*, enrolment_ids: list[int], by_id: int | None) -> int:
+    """Invite each enrolment still waiting for it; a rerun skips those already invited or active."""
+    from malisig.models import User
+
+    from .models import Enrolment
+    from .services.enrolment import INVITABLE, invite_enrolment
+
+    by = User.objects.filter(pk=by_id).first()
+    invited = 0
+    for enrolment in Enrolment.objects.filter(pk__in=enrolment_ids, status__in=INVITABLE).select_related(
+        "edition", "user"
+    ):
+        with transaction.atomic():
+            invite_enrolment(enrolment, by=by)
+        invited += 1
+    return invited

@@ -10,8 +10,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from malisig.models import User
-
 from . import services
 from .forms import AcceptInvitationForm, InvitationForm
 from .models import Invitation, Role
@@ -125,7 +123,7 @@ def invitation_accept(request, token):
         return _problem_page(request, problem, token)
     if request.user.is_authenticated:
         return _accept_as_logged_in(request, token, invitation)
-    if User.objects.filter(email__iexact=invitation.email).exists():
+    if services.must_log_in_to_accept(invitation):
         return render(request, "cohorts/invitation_login.html", {"invitation": invitation})
     form = AcceptInvitationForm(
         request.POST or None,

@@ -3,7 +3,7 @@ import datetime as dt
 import factory
 from django.utils import timezone
 
-from cohorts.models import Edition, EditionRole, Invitation, Masterclass, Phase, Role, School
+from cohorts.models import Edition, EditionRole, Enrolment, Invitation, Masterclass, Phase, Profile, Role, School
 from groups.models import Group, Membership, StakeholderType
 from malisig.models import User
 from submissions.models import Assignment, Question
@@ -130,3 +130,23 @@ class QuestionFactory(factory.django.DjangoModelFactory):
     position = factory.Sequence(lambda n: n + 1)
     text_fr = "Faut-il agir ?"
     text_en = "Should we act?"
+
+
+class ProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Profile
+
+    user = factory.SubFactory(UserFactory)
+    gender = Profile.Gender.FEMALE
+    country = "Mali"
+    organisation = "Orange Mali"
+
+
+class EnrolmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Enrolment
+
+    edition = factory.SubFactory(EditionFactory)
+    user = factory.SubFactory(UserFactory)
+    status = Enrolment.Status.ADMITTED
+    eligible = True

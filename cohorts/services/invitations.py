@@ -1,8 +1,8 @@
 """Every write about editions, roles and invitations. Views call these; nothing else writes roles."""
 
 import logging
-from dataclasses import dataclass
 
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from malisig.models import User, normalise_email, normalise_name
 
-from .models import Edition, EditionRole, Invitation, Role, new_token_nonce
-from .rules import forget_roles
+from ..models import Edition, EditionRole, Invitation, Role, new_token_nonce
+from .editions import grant_role
 
 logger = logging.getLogger(__name__)
 
@@ -31,15 +31,6 @@ class InvitationProblem(Exception):
 
 class AlreadyHoldsRole(Exception):
     """The invited email already holds this role in the edition."""
-
-
-def grant_role(edition: Edition, user: User, role: str, *, by: User | None) -> EditionRole:
-    """Give `user` the role in `edition` (no-op if held). Writes: one EditionRole row."""
-    edition_role, _created = EditionRole.objects.get_or_create(
-        edition=edition, user=user, role=role, defaults={"granted_by": by}
-    )
-    forget_roles(user)
-    return edition_role
 
 
 def invitation_token(invitation: Invitation) -> str:
@@ -95,7 +86,7 @@ def invite(
 
 
 def queue_invitation_email(invitation: Invitation) -> None:
-    from .tasks import send_invitation_email_task
+    from ..tasks import send_invitation_email_task
 
     nonce = invitation.token_nonce
     transaction.on_commit(lambda: send_invitation_email_task.delay(invitation_id=invitation.pk, nonce=nonce))
@@ -141,6 +132,10 @@ def accept_invitation(token: str, user: User) -> Invitation:
             invitation,
         )
     grant_role(invitation.edition, user, invitation.role, by=invitation.invited_by)
+    if invitation.role == Role.PARTICIPANT:
+        from .enrolment import activate_enrolment
+
+        activate_enrolment(invitation.edition, user)
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
@@ -149,21 +144,38 @@ def accept_invitation(token: str, user: User) -> Invitation:
     return invitation
 
 
+def account_waiting_for_password(email: str) -> User | None:
+    """An account created for someone (by an import or by hand) who has never set a password."""
+    user = User.objects.filter(email__iexact=email).first()
+    return user if user is not None and not user.has_usable_password() else None
+
+
+def must_log_in_to_accept(invitation: Invitation) -> bool:
+    """The invited email already has an account with a password: its owner logs in to accept."""
+    return (
+        User.objects.filter(email__iexact=invitation.email)
+        .exclude(password__startswith=UNUSABLE_PASSWORD_PREFIX)
+        .exists()
+    )
+
+
 @transaction.atomic
 def create_account_from_invitation(token: str, *, first_name: str, last_name: str, password: str) -> User:
-    """A new person follows their link: create the account, then accept. Writes: User, EmailAddress, role."""
+    """A person follows their link and chooses a password, then accepts.
+
+    Writes: User (created, or completed when an import created it without password), EmailAddress, role.
+    """
     invitation = read_invitation_token(token)
-    if User.objects.filter(email__iexact=invitation.email).exists():
+    if must_log_in_to_accept(invitation):
         raise InvitationProblem(
             "account_exists", _("An account already exists for this email: log in to accept."), invitation
         )
-    user = User.objects.create_user(
-        email=invitation.email,
-        password=password,
-        first_name=normalise_name(first_name),
-        last_name=normalise_name(last_name),
-        preferred_language=invitation.language,
-    )
+    user = account_waiting_for_password(invitation.email) or User(email=invitation.email)
+    user.first_name = normalise_name(first_name)
+    user.last_name = normalise_name(last_name)
+    user.preferred_language = invitation.language
+    user.set_password(password)
+    user.save()
     accept_invitation(token, user)
     return user
 
@@ -203,35 +215,10 @@ def request_new_invitation(invitation: Invitation) -> bool:
         return False
     invitation.renewal_requested_at = now
     invitation.save(update_fields=["renewal_requested_at"])
-    from .tasks import notify_renewal_request_task
+    from ..tasks import notify_renewal_request_task
 
     transaction.on_commit(lambda: notify_renewal_request_task.delay(invitation_id=invitation.pk))
     return True
-
-
-@dataclass(frozen=True)
-class EditionOverview:
-    edition: Edition
-    counts_by_role: list[tuple[str, int]]
-    open_invitations: int
-
-
-def edition_overview(edition: Edition) -> EditionOverview:
-    from django.db.models import Count
-
-    counts = dict(
-        EditionRole.objects.filter(edition=edition).values_list("role").annotate(n=Count("id")).values_list("role", "n")
-    )
-    open_invitations = Invitation.objects.filter(
-        edition=edition, accepted_at=None, revoked_at=None, expires_at__gt=timezone.now()
-    ).count()
-    return EditionOverview(edition, [(role.label, counts.get(role.value, 0)) for role in Role], open_invitations)
-
-
-def jury_of(edition: Edition):
-    """The jury, chair first."""
-    jury_roles = [Role.JURY_CHAIR, Role.JUROR]
-    return edition.roles.filter(role__in=jury_roles).select_related("user").order_by("-role", "user__last_name")
 
 
 INVITATION_FILTERS = ("waiting", "accepted", "revoked", "all")
