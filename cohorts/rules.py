@@ -66,3 +66,17 @@ rules.add_perm("cohorts.manage_edition", is_site_staff | is_organiser)
 rules.add_perm("cohorts.invite_to_edition", is_site_staff | is_organiser)
 rules.add_perm("cohorts.view_jury_area", is_site_staff | is_organiser | is_juror)
 rules.add_perm("cohorts.chair_jury", is_site_staff | is_jury_chair)
+# The roster, imports, attendance and enrolment changes: the edition's organisers.
+rules.add_perm("cohorts.view_roster", is_site_staff | is_organiser)
+rules.add_perm("cohorts.import_participants", is_site_staff | is_organiser)
+rules.add_perm("cohorts.take_attendance", is_site_staff | is_organiser)
+
+
+@rules.predicate
+def is_self(user, person) -> bool:
+    return person is not None and user.pk == person.pk
+
+
+# A profile (object: the person): its owner edits it within limits; organisers of the person's editions
+# see it through the roster (checked with cohorts.view_roster on the edition).
+rules.add_perm("cohorts.edit_own_profile", rules.is_authenticated & is_self)

@@ -9,6 +9,9 @@ EXPECTED = {
     "cohorts.view_jury_area": {"organiser", "jury_chair", "juror", "staff"},
     "cohorts.chair_jury": {"jury_chair", "staff"},
     "submissions.view_assignment": {"organiser", "jury_chair", "juror", "participant", "staff"},
+    "cohorts.view_roster": {"organiser", "staff"},
+    "cohorts.import_participants": {"organiser", "staff"},
+    "cohorts.take_attendance": {"organiser", "staff"},
 }
 
 

@@ -6,37 +6,15 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import services
-from .forms import AcceptInvitationForm, InvitationForm
-from .models import Invitation, Role
-from .permissions import edition_for
-from .rules import roles_in
+from .. import services
+from ..forms import AcceptInvitationForm, InvitationForm
+from ..models import Invitation
+from ..permissions import edition_for
 
 INVITATIONS_PER_PAGE = 25
-
-
-@login_required
-def edition_detail(request, slug):
-    edition = edition_for(request, slug, "cohorts.view_edition")
-    phases = list(edition.phases.all())
-    today = timezone.localdate()
-    can_manage = request.user.has_perm("cohorts.manage_edition", edition)
-    can_see_jury = request.user.has_perm("cohorts.view_jury_area", edition)
-    context = {
-        "edition": edition,
-        "phases": phases,
-        "next_phase": next((phase for phase in phases if phase.ends_on >= today), None),
-        "today": today,
-        "masterclasses": edition.masterclasses.all(),
-        "my_roles": [role.label for role in Role if role in roles_in(request.user, edition)],
-        "overview": services.edition_overview(edition) if can_manage else None,
-        "jury": services.jury_of(edition) if can_see_jury else None,
-    }
-    return render(request, "cohorts/edition_detail.html", context)
 
 
 @login_required

@@ -1,0 +1,1 @@
+"""Views of cohorts, one module per area; urls.py names them by module."""
