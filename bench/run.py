@@ -73,6 +73,7 @@ from django.test import Client, override_settings  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from imports import imports_table, measure_imports  # noqa: E402 - bench/imports.py, beside this script
 
 from cohorts.models import Edition, EditionRole, Invitation, Masterclass, Phase, Role, School  # noqa: E402
 from groups.models import Group, Membership, StakeholderType  # noqa: E402
@@ -716,7 +717,7 @@ def operations_table(operations: list[dict]) -> str:
     return markdown_table(headers, rows)
 
 
-def target_failures(pages: list[dict], operations: list[dict]) -> list[str]:
+def target_failures(pages: list[dict], operations: list[dict], imports: dict | None = None) -> list[str]:
     """The contract: same queries at both scales (pages and operations); pages' p95 within 3x the floor."""
     failures = [
         f"{row.get('page') or row.get('operation')} ({row['role']}): "
@@ -730,6 +731,12 @@ def target_failures(pages: list[dict], operations: list[dict]) -> list[str]:
         for row in pages
         if not row["within_3x_floor"]
     ]
+    if imports is not None and not imports["targets"]["met"]:
+        failures.append(
+            f"import: {imports['dry_run']['rows_per_second']} rows/s dry run, {imports['apply']['rows_per_second']} "
+            f"apply (target {imports['targets']['rows_per_second']}), "
+            f"{imports['peak_memory_mb_50k_dry_run']} MB peak for 50,000 rows (limit {imports['targets']['peak_mb']})"
+        )
     return failures
 
 
@@ -745,9 +752,15 @@ def scale_summary(run: ScaleRun) -> dict:
 
 
 def write_results(
-    runs: dict[str, ScaleRun], pages: list[dict], operations: list[dict], *, run_seconds: float, load: dict
+    runs: dict[str, ScaleRun],
+    pages: list[dict],
+    operations: list[dict],
+    *,
+    imports: dict,
+    run_seconds: float,
+    load: dict,
 ) -> None:
-    failures = target_failures(pages, operations)
+    failures = target_failures(pages, operations, imports)
     results = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "database": connection.vendor,
@@ -760,6 +773,7 @@ def write_results(
         "scales": {name: scale_summary(run) for name, run in runs.items()},
         "pages": pages,
         "operations": operations,
+        "imports": imports,
         "floor": {
             "page": "help",
             "role": FLOOR.role,
@@ -822,6 +836,8 @@ def main() -> None:
     print(machine_load_note(load_at_start), flush=True)
     with override_settings(**BENCH_SETTINGS):
         runs = {scale.name: run_scale(scale) for scale in SCALES}
+        empty_database()
+        import_figures = measure_imports()
     pages = compare_pages(runs["small"], runs["large"])
     operations = compare_operations(runs["small"], runs["large"])
     print("\n## small vs large\n")
@@ -829,9 +845,11 @@ def main() -> None:
     if operations:
         print()
         print(operations_table(operations))
+    print()
+    print(imports_table(import_figures))
     run_seconds = round(time.perf_counter() - started, 1)
-    write_results(runs, pages, operations, run_seconds=run_seconds, load=load_at_start)
-    failures = target_failures(pages, operations)
+    write_results(runs, pages, operations, imports=import_figures, run_seconds=run_seconds, load=load_at_start)
+    failures = target_failures(pages, operations, import_figures)
     print(f"\nfloor: help page as participant; run took {run_seconds:.0f} s; results in bench/{RESULTS_PATH.name}")
     if failures:
         print("targets missed:\n" + "\n".join(f"- {failure}" for failure in failures))

@@ -82,3 +82,19 @@ def invite_participants_task(*, enrolment_ids: list[int], by_id: int | None) -> 
             invite_enrolment(enrolment, by=by)
         invited += 1
     return invited
+
+
+@shared_task(acks_late=True)
+def run_import_task(*, job_id: int, dry_run: bool) -> dict | None:
+    """Preview or apply an uploaded file; rerunning starts the job's rows afresh and writes idempotently."""
+    from .models import ImportJob
+    from .services.imports import ImportRefused, run_job
+
+    job = ImportJob.objects.select_related("edition").filter(pk=job_id).first()
+    if job is None:
+        logger.warning("Import %s vanished before it ran", job_id)
+        return None
+    try:
+        return run_job(job, dry_run=dry_run).as_dict()
+    except ImportRefused:
+        return None

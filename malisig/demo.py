@@ -4,15 +4,20 @@ Every row is found by a natural key first, so a second run changes nothing; pass
 only when an account is created.
 """
 
+import csv
 import datetime as dt
+import io
 from dataclasses import dataclass
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
+from cohorts.importing.columns import guess_mapping
 from cohorts.models import Edition, EditionRole, Masterclass, Phase, Role, School
-from cohorts.services import grant_role, mark_email_verified
+from cohorts.services import activate_enrolment, grant_role, mark_email_verified
+from cohorts.services.imports import run_import
 from groups.models import Group, Membership, StakeholderType
 from malisig.models import User
 from submissions.models import Assignment, Question
@@ -55,6 +60,38 @@ JURY = [
     DemoPerson("jury2@example.org", "Hawa", "N'Diaye", Role.JUROR),
 ]
 PARTICIPANT_COUNT = 45
+PASS_MARK = Decimal("10")
+NOT_ELIGIBLE = [
+    # (first name, last name, email, grade, completion date): kept visible as "not admitted"
+    ("Mamadou", "Bagayoko", "mamadou.bagayoko@example.org", "8,5", "04/09/2023"),
+    ("Rokiatou", "Dembélé", "rokiatou.dembele@example.org", "-", ""),
+    ("Ibrahima", "Sow", "ibrahima.sow@example.org", "9,75", "06/09/2023"),
+    ("Nènè", "Kanté", "nene.kante@example.org", "6", ""),
+    ("Youssouf", "Maïga", "youssouf.maiga@example.org", "9,99", "05/09/2023"),
+]
+ORGANISATIONS = [
+    ("Orange Mali", "Secteur privé"),
+    ("AMRTP", "Gouvernement"),
+    ("AGETIC", "Gouvernement"),
+    ("ISOC Mali", "Société civile"),
+    ("USTTB", "Milieu universitaire"),
+    ("Moov Africa Malitel", "Secteur privé"),
+    ("Ministère de la Communication et de l'Économie numérique", "Gouvernement"),
+    ("Association des blogueurs du Mali", "Société civile"),
+    ("Ecobank Mali", "Secteur privé"),
+    ("Kabakoo Academies", "Secteur privé"),
+    ("Studio Tamani", "Société civile"),
+    ("MLIX (point d'échange Internet)", "Communauté technique"),
+]
+COUNTRIES = ["Mali"] * 7 + ["Sénégal", "Burkina Faso", "Guinée"]
+FEMALE_FIRST_NAMES = {
+    "Aïssata", "Fatoumata", "Mariam", "Kadiatou", "Hawa", "Awa", "Djénéba", "Rokia", "Assétou", "Salimata", "Ténin",
+    "Nana", "Fanta", "Oumou", "Bintou", "Kadidia", "Maïmouna", "Safiatou", "Aminata", "Coumba", "Niélé", "Korotoumou",
+}  # fmt: skip
+EXPORT_HEADER = [
+    "Prénom", "Nom", "Adresse de courriel", "Organisation", "Secteur", "Pays", "Genre", "Note finale",
+    "Date d'achèvement",
+]  # fmt: skip
 
 
 def demo_participants() -> list[DemoPerson]:
@@ -167,9 +204,15 @@ QUESTIONS = [
 
 
 def _person(person: DemoPerson, password_hash: str) -> tuple[User, bool]:
+    """The demo account, given the demo password unless its owner already chose one."""
     user = User.objects.filter(email__iexact=person.email).first()
-    if user is not None:
+    if user is not None and user.has_usable_password():
         return user, False
+    if user is not None:  # created by the course import, without a password, like any imported person
+        user.password = password_hash
+        user.save(update_fields=["password"])
+        mark_email_verified(user)
+        return user, True
     user = User.objects.create(
         email=person.email,
         password=password_hash,
@@ -204,6 +247,7 @@ def _edition() -> Edition:
             "starts_on": PHASES[0][1],
             "ends_on": PHASES[-1][2],
             "status": Edition.Status.RUNNING,
+            "pass_mark": PASS_MARK,
         },
     )
     for kind, starts_on, ends_on, link in PHASES:
@@ -273,6 +317,31 @@ def _groups(edition: Edition, participants: list[User]) -> list[Group]:
     return groups
 
 
+def course_export() -> bytes:
+    """The online course's results as French-locale Excel saves them: the demo cohort comes in through the import."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(EXPORT_HEADER)
+    for index, person in enumerate(demo_participants()):
+        organisation, sector = ORGANISATIONS[index % len(ORGANISATIONS)]
+        grade = f"{10 + (index * 7) % 10},{(index * 3) % 10}".replace(",0", "")
+        completed = f"{1 + index % 6:02d}/09/2023"
+        gender = "F" if person.first_name in FEMALE_FIRST_NAMES else "M"
+        country = COUNTRIES[index % len(COUNTRIES)]
+        row = [person.first_name, person.last_name, person.email, organisation, sector, country, gender, grade]
+        writer.writerow([*row, completed])
+    for index, (first_name, last_name, email, grade, completed) in enumerate(NOT_ELIGIBLE):
+        organisation, sector = ORGANISATIONS[(index * 5) % len(ORGANISATIONS)]
+        gender = "F" if first_name in {"Rokiatou", "Nènè"} else "M"
+        writer.writerow([first_name, last_name, email, organisation, sector, "Mali", gender, grade, completed])
+    return buffer.getvalue().encode("cp1252")
+
+
+def _import_course_results(edition: Edition) -> None:
+    export = io.BytesIO(course_export())
+    run_import(edition, export, mapping=guess_mapping(EXPORT_HEADER), dry_run=False)
+
+
 @dataclass
 class DemoSummary:
     edition: Edition
@@ -284,6 +353,7 @@ class DemoSummary:
 def seed_demo() -> DemoSummary:
     edition = _edition()
     _assignment(edition)
+    _import_course_results(edition)
     created = 0
     # One hash for every demo account: hashing is slow on purpose, and they share a password anyway.
     password_hash = make_password(DEMO_PASSWORD)
@@ -297,6 +367,7 @@ def seed_demo() -> DemoSummary:
         if not EditionRole.objects.filter(edition=edition, user=user, role=person.role).exists():
             grant_role(edition, user, person.role, by=None)
         if person.role == Role.PARTICIPANT:
+            activate_enrolment(edition, user)  # as if they accepted the invitation sent after the import
             participants.append(user)
     _groups(edition, participants)
     role_labels = dict(Role.choices)

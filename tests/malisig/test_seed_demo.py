@@ -1,6 +1,6 @@
 from django.core.management import call_command
 
-from cohorts.models import Edition, EditionRole, Masterclass, Phase, Role
+from cohorts.models import Edition, EditionRole, Enrolment, Masterclass, Phase, Role
 from groups.models import Group, Membership
 from malisig.demo import DEMO_PASSWORD
 from malisig.models import User
@@ -8,7 +8,7 @@ from submissions.models import Question
 
 
 def table_counts() -> dict[str, int]:
-    models = [User, Edition, Phase, Masterclass, EditionRole, Group, Membership, Question]
+    models = [User, Edition, Phase, Masterclass, EditionRole, Enrolment, Group, Membership, Question]
     return {model.__name__: model.objects.count() for model in models}
 
 
@@ -31,6 +31,10 @@ def test_seed_demo_builds_malisig_2023_and_prints_the_logins(db, capsys):
     assert Membership.objects.filter(edition=edition).count() == 45
     assert list(edition.assignment.questions.values_list("position", flat=True)) == [1, 2, 3, 4, 5]
     assert all(question.text_fr and question.text_en for question in edition.assignment.questions.all())
+    statuses = Enrolment.objects.filter(edition=edition).values_list("status", flat=True)
+    assert sorted(set(statuses)) == ["active", "candidate"]
+    assert list(statuses).count("candidate") == 5  # the course export's not-eligible people, kept visible
+    assert Enrolment.objects.filter(status="candidate").exclude(eligibility_reason="").count() == 5
     printed = capsys.readouterr().out
     assert DEMO_PASSWORD in printed
     assert "organisatrice@example.org" in printed

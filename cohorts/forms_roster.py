@@ -1,0 +1,155 @@
+"""Forms of the roster, attendance and profile pages: validation only, no side effects."""
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.forms.models import fields_for_model
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from malisig.models import User
+
+from .models import AttendanceEvent, Enrolment, Profile
+from .services.roster import DEFAULT_SORT, NO_GENDER, NO_GROUP, OWN_ACCOUNT_FIELDS, OWN_PROFILE_FIELDS, ROSTER_SORTS
+
+ANY = ("", pgettext_lazy("filter", "All"))
+
+
+SELECT = {"class": "form-select form-select-sm"}
+INPUT = {"class": "form-control form-control-sm"}
+
+
+class RosterFilterForm(forms.Form):
+    """The roster's search, filters and sort (GET). A wrong value is ignored rather than shown as an error."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={**INPUT, "type": "search", "placeholder": _("Name, email or organisation")}),
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[ANY, *Enrolment.Status.choices], widget=forms.Select(SELECT)
+    )
+    eligible = forms.ChoiceField(
+        label=_("Eligibility"),
+        required=False,
+        choices=[ANY, ("yes", _("Eligible")), ("no", _("Not eligible"))],
+        widget=forms.Select(SELECT),
+    )
+    gender = forms.ChoiceField(
+        label=_("Gender"),
+        required=False,
+        choices=[ANY, *Profile.Gender.choices, (NO_GENDER, _("Not given"))],
+        widget=forms.Select(SELECT),
+    )
+    country = forms.ChoiceField(label=_("Country"), required=False, widget=forms.Select(SELECT))
+    organisation = forms.CharField(
+        label=_("Organisation"), required=False, max_length=100, widget=forms.TextInput(INPUT)
+    )
+    group = forms.ChoiceField(label=_("Group"), required=False, widget=forms.Select(SELECT))
+    sort = forms.ChoiceField(required=False, choices=[(key, key) for key in ROSTER_SORTS], widget=forms.HiddenInput)
+
+    def __init__(self, *args, countries: list[str], groups: list[tuple[int, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = [ANY, *((country, country) for country in countries)]
+        self.fields["group"].choices = [ANY, *((str(pk), name) for pk, name in groups), (NO_GROUP, _("No group"))]
+
+    def filters(self) -> dict:
+        """Keyword arguments for services.roster(), from the valid fields only."""
+        self.is_valid()
+        data = {name: value for name, value in self.cleaned_data.items() if name not in self.errors}
+        return {
+            "search": data.get("q", ""),
+            "status": data.get("status", ""),
+            "eligible": {"yes": True, "no": False}.get(data.get("eligible", "")),
+            "gender": data.get("gender", ""),
+            "country": data.get("country", ""),
+            "organisation": data.get("organisation", ""),
+            "group": data.get("group", ""),
+            "sort": data.get("sort") or DEFAULT_SORT,
+        }
+
+
+class EnrolmentIdsField(forms.Field):
+    """The ticked rows of a table (one checkbox per row, all named alike)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value) -> list[int]:
+        if not value:
+            return []
+        if isinstance(value, str):
+            value = [value]
+        return sorted({int(pk) for pk in value if str(pk).isdigit()})
+
+
+class RosterActionForm(forms.Form):
+    """The roster's bulk buttons: which action, on which ticked rows, and why."""
+
+    INVITE, ADMIT, WITHDRAW, INVITE_ADMITTED = "invite", "admit", "withdraw", "invite_admitted"
+
+    action = forms.ChoiceField(
+        choices=[
+            (INVITE, _("Invite the selected people")),
+            (ADMIT, _("Admit by hand")),
+            (WITHDRAW, _("Withdraw")),
+            (INVITE_ADMITTED, _("Invite everyone admitted")),
+        ]
+    )
+    selected = EnrolmentIdsField(required=False)
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=300)
+
+    def clean(self):
+        cleaned = super().clean()
+        action = cleaned.get("action")
+        if action and action != self.INVITE_ADMITTED and not cleaned.get("selected"):
+            raise forms.ValidationError(_("Tick at least one person first."))
+        if action == self.ADMIT and not cleaned.get("reason", "").strip():
+            self.add_error("reason", _("Say why you admit these people by hand: it is kept in their history."))
+        return cleaned
+
+
+class ParticipantAddForm(forms.Form):
+    email = forms.EmailField(label=_("Email address"))
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.update(fields_for_model(Profile, fields=OWN_PROFILE_FIELDS))
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("add", _("Add to the roster")))
+
+
+class StatusChangeForm(forms.Form):
+    """A button per available status on a participant's page, and the reason kept in the history."""
+
+    to = forms.ChoiceField(choices=Enrolment.Status.choices)
+    note = forms.CharField(label=_("Reason (kept in the history)"), required=False, max_length=300)
+
+
+class SessionForm(forms.ModelForm):
+    class Meta:
+        model = AttendanceEvent
+        fields = ["title", "date"]
+        widgets = {"date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        help_texts = {"title": _("For example: Workshop, day 1")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("create", _("Create the session")))
+
+
+class MyProfileForm(forms.Form):
+    """What a person may change about themselves; email, grade, status and eligibility are not here on purpose."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.update(fields_for_model(User, fields=OWN_ACCOUNT_FIELDS))
+        self.fields.update(fields_for_model(Profile, fields=OWN_PROFILE_FIELDS))
+        self.fields["first_name"].required = True
+        self.fields["last_name"].required = True
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("save", _("Save my profile")))

@@ -1,0 +1,510 @@
+"""Import of the online course's results: one service for the web flow, the Celery task and the command.
+
+The file is read twice, streamed both times: the first pass counts rows and finds emails that occur
+more than once; the second cleans each row, merges duplicates (later non-empty values win), decides
+create / update / unchanged, and writes in batches with a bounded number of queries per batch.
+Only the rows of duplicated emails are held until their last occurrence, so memory does not grow
+with the file.
+"""
+
+import logging
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, fields
+from decimal import Decimal
+from typing import BinaryIO
+
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from malisig.models import User
+
+from ..importing.columns import guess_mapping
+from ..importing.eligibility import EligibilityRule, evaluate
+from ..importing.readers import Table, UnreadableFile, open_table
+from ..importing.rows import CleanRow, Rejection, clean_row
+from ..models import Edition, Enrolment, EnrolmentChange, ImportJob, ImportRow, Profile
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+MAX_FILE_BYTES = 20 * 1024 * 1024
+S = Enrolment.Status
+PROFILE_FIELDS = ("gender", "country", "city", "organisation", "sector", "job_title", "phone")
+ENROLMENT_FIELDS = ("grade", "completed_course", "completion_date", "external_id", "eligible", "eligibility_reason")
+GENDERS = {
+    "f": "female", "femme": "female", "female": "female", "feminin": "female", "féminin": "female", "woman": "female",
+    "m": "male", "h": "male", "homme": "male", "male": "male", "masculin": "male", "man": "male",
+}  # fmt: skip
+
+
+def unusable_password() -> str:
+    """What make_password(None) stores, at a fraction of its cost (it draws 40 characters one by one)."""
+    return UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(30)
+
+
+class ImportRefused(Exception):
+    """The file cannot be imported at all; `message` is one sentence for the organiser."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = str(message)
+
+
+@dataclass
+class ImportSummary:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicates_merged: int = 0
+    skipped_empty: int = 0
+    eligible: int = 0
+    not_eligible: int = 0
+    rejected: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+# --- Starting an import from the web ---------------------------------------------------------------------------
+
+
+def start_import(edition: Edition, upload: UploadedFile, *, by: User) -> ImportJob:
+    """Check that the upload is a readable results file, keep it, and guess its column mapping.
+
+    Raises ImportRefused with one sentence when the file cannot be read. Writes: one ImportJob.
+    """
+    if not by.has_perm("cohorts.import_participants", edition):
+        raise PermissionDenied
+    if upload.size > MAX_FILE_BYTES:
+        raise ImportRefused(
+            _("The file is larger than %(limit)s MB: split it, or remove columns you do not need.")
+            % {"limit": MAX_FILE_BYTES // (1024 * 1024)}
+        )
+    upload.seek(0)
+    with _opened(upload) as table:
+        headers = table.headers
+    upload.seek(0)
+    job = ImportJob.objects.create(
+        edition=edition,
+        created_by=by,
+        file=upload,
+        original_name=upload.name[:255],
+        headers=headers,
+        mapping=remembered_or_guessed_mapping(edition, headers),
+    )
+    logger.info("Import %s: %s uploaded for %s", job.pk, job.original_name, edition.slug)
+    return job
+
+
+@contextmanager
+def _opened(fileobj: BinaryIO) -> Iterator[Table]:
+    try:
+        table = open_table(fileobj)
+    except UnreadableFile as problem:
+        raise ImportRefused(problem.message) from None
+    try:
+        yield table
+    finally:
+        table.close()
+
+
+def remembered_or_guessed_mapping(edition: Edition, headers: list[str]) -> dict[str, int]:
+    """The edition's remembered mapping (by header text) where it fits these headers, else a guess."""
+    guessed = guess_mapping(headers)
+    remembered = edition.import_mapping or {}
+    positions = {header: index for index, header in reversed(list(enumerate(headers)))}
+    from_memory = {name: positions[header] for name, header in remembered.items() if header in positions}
+    if "email" not in from_memory:
+        return guessed
+    return from_memory
+
+
+def save_mapping(job: ImportJob, mapping: dict[str, int], *, by: User) -> ImportJob:
+    """The organiser's column mapping, remembered for the edition's next imports (by header text)."""
+    if not by.has_perm("cohorts.import_participants", job.edition):
+        raise PermissionDenied
+    job.mapping = mapping
+    job.save(update_fields=["mapping"])
+    edition = job.edition
+    edition.import_mapping = {name: job.headers[index] for name, index in mapping.items()}
+    edition.save(update_fields=["import_mapping"])
+    return job
+
+
+def queue_run(job: ImportJob, *, dry_run: bool, by: User) -> None:
+    """Preview (dry run) or apply in the background; the page polls the job's progress."""
+    if not by.has_perm("cohorts.import_participants", job.edition):
+        raise PermissionDenied
+    from ..tasks import run_import_task
+
+    job.status = ImportJob.Status.PREVIEWING if dry_run else ImportJob.Status.APPLYING
+    job.rows_done = 0
+    job.error = ""
+    job.save(update_fields=["status", "rows_done", "error"])
+    transaction.on_commit(lambda: run_import_task.delay(job_id=job.pk, dry_run=dry_run))
+
+
+def run_job(job: ImportJob, *, dry_run: bool) -> ImportSummary:
+    """What the Celery task does: run the import of a stored upload and record rows and counts."""
+    job.rows.all().delete()
+    try:
+        with job.file.open("rb") as fileobj:
+            summary = run_import(
+                job.edition,
+                fileobj,
+                mapping={name: int(index) for name, index in job.mapping.items()},
+                dry_run=dry_run,
+                record=lambda rows: ImportRow.objects.bulk_create([ImportRow(job=job, **row) for row in rows]),
+                progress=lambda done, total: ImportJob.objects.filter(pk=job.pk).update(
+                    rows_done=done, rows_total=total
+                ),
+            )
+    except ImportRefused as problem:
+        _finish(job, ImportJob.Status.FAILED, error=problem.message)
+        raise
+    _finish(job, ImportJob.Status.PREVIEWED if dry_run else ImportJob.Status.APPLIED, counts=summary.as_dict())
+    return summary
+
+
+def _finish(job: ImportJob, status: str, *, counts=None, error: str = "") -> None:
+    job.status = status
+    job.counts = counts or job.counts
+    job.error = error[:500]
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "counts", "error", "finished_at"])
+
+
+# --- The command line ------------------------------------------------------------------------------------------
+
+
+def import_path(edition: Edition, path: str, *, dry_run: bool, pass_mark: Decimal | None = None) -> ImportSummary:
+    """`manage.py import_participants`: automatic (or remembered) mapping, same rules as the web flow."""
+    if pass_mark is not None:
+        edition.pass_mark = pass_mark
+        edition.save(update_fields=["pass_mark"])
+    try:
+        fileobj = open(path, "rb")  # noqa: SIM115 - closed below, after both passes
+    except OSError as error:
+        raise ImportRefused(_("The file cannot be opened: %(error)s") % {"error": error.strerror}) from None
+    with fileobj, _opened(fileobj) as table:
+        mapping = remembered_or_guessed_mapping(edition, table.headers)
+    with open(path, "rb") as fileobj:
+        return run_import(edition, fileobj, mapping=mapping, dry_run=dry_run)
+
+
+# --- The engine ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Occurrences:
+    """First pass: how many rows, and the first and last line of each email seen more than once."""
+
+    total: int = 0
+    first_line: dict[str, int] = field(default_factory=dict)
+    last_line: dict[str, int] = field(default_factory=dict)
+
+
+def run_import(
+    edition: Edition,
+    fileobj: BinaryIO,
+    *,
+    mapping: dict[str, int],
+    dry_run: bool,
+    record: Callable[[list[dict]], object] | None = None,
+    progress: Callable[[int, int], object] | None = None,
+) -> ImportSummary:
+    """Read, clean, decide and (unless dry_run) write. `record` receives each batch's row outcomes."""
+    if "email" not in mapping:
+        raise ImportRefused(_("Choose the column that holds the email addresses."))
+    start = fileobj.tell()
+    with _opened(fileobj) as table:
+        occurrences = _first_pass(table, mapping)
+    fileobj.seek(start)
+    rule = EligibilityRule(pass_mark=edition.pass_mark, completion_required=edition.completion_required)
+    summary = ImportSummary()
+    batch = _Batch(edition, rule, summary, dry_run=dry_run)
+    held: dict[str, CleanRow] = {}
+    done = 0
+    with _opened(fileobj) as table:
+        headers_count = len(table.headers)
+        for raw in table.rows():
+            if raw.is_blank:
+                summary.skipped_empty += 1
+                continue
+            done += 1
+            _take(clean_row(raw, headers_count, mapping), occurrences, held, batch)
+            if len(batch) >= BATCH_SIZE:
+                _flush(batch, record, progress, done, occurrences.total)
+    _flush(batch, record, progress, done, occurrences.total)
+    return summary
+
+
+def _first_pass(table: Table, mapping: dict[str, int]) -> _Occurrences:
+    occurrences = _Occurrences()
+    column = mapping["email"]
+    seen: dict[str, int] = {}
+    for raw in table.rows():
+        if raw.is_blank:
+            continue
+        occurrences.total += 1
+        email = raw.cells[column].replace("\xa0", " ").strip().lower() if column < len(raw.cells) else ""
+        if not email:
+            continue
+        if email in seen:
+            occurrences.first_line.setdefault(email, seen[email])
+            occurrences.last_line[email] = raw.line
+        else:
+            seen[email] = raw.line
+    return occurrences
+
+
+def _take(row: CleanRow | Rejection, occurrences: _Occurrences, held: dict[str, CleanRow], batch: "_Batch") -> None:
+    if isinstance(row, Rejection):
+        batch.reject(row)
+        return
+    first_line = occurrences.first_line.get(row.email)
+    if first_line is None:
+        batch.add(row)
+        return
+    if row.line != first_line:
+        batch.report_duplicate(row, first_line)
+    merged = _merge(held.get(row.email), row)
+    if row.line == occurrences.last_line[row.email]:
+        merged.line = first_line
+        batch.add(merged)
+        held.pop(row.email, None)
+    else:
+        held[row.email] = merged
+
+
+def _merge(earlier: CleanRow | None, later: CleanRow) -> CleanRow:
+    """Duplicates of one email become one row: later non-empty values win."""
+    if earlier is None:
+        return CleanRow(**{f.name: getattr(later, f.name) for f in fields(CleanRow)})
+    for item in fields(CleanRow):
+        value = getattr(later, item.name)
+        if value not in ("", None) and item.name != "line":
+            setattr(earlier, item.name, value)
+    return earlier
+
+
+def _flush(batch: "_Batch", record, progress, done: int, total: int) -> None:
+    outcomes = batch.flush()
+    if record is not None and outcomes:
+        record(outcomes)
+    if progress is not None:
+        progress(done, total)
+
+
+class _Batch:
+    """Up to BATCH_SIZE clean rows decided and written together: a fixed number of queries per batch."""
+
+    def __init__(self, edition: Edition, rule: EligibilityRule, summary: ImportSummary, *, dry_run: bool):
+        self.edition, self.rule, self.summary, self.dry_run = edition, rule, summary, dry_run
+        self.rows: list[CleanRow] = []
+        self.outcomes: list[dict] = []
+
+    def __len__(self) -> int:
+        return len(self.rows) + len(self.outcomes)
+
+    def reject(self, rejection: Rejection) -> None:
+        reason = str(rejection.reason)
+        self.summary.rejected.append({"line": rejection.line, "reason": reason})
+        self.outcomes.append({"line": rejection.line, "outcome": ImportRow.Outcome.REJECTED, "reason": reason[:300]})
+
+    def report_duplicate(self, row: CleanRow, first_line: int) -> None:
+        self.summary.duplicates_merged += 1
+        reason = _("duplicate of line %(line)s (merged)") % {"line": first_line}
+        self.outcomes.append(
+            {"line": row.line, "outcome": ImportRow.Outcome.DUPLICATE, "email": row.email, "reason": reason}
+        )
+
+    def add(self, row: CleanRow) -> None:
+        self.rows.append(row)
+
+    def flush(self) -> list[dict]:
+        if self.rows:
+            with transaction.atomic():
+                self._decide_and_write()
+        outcomes, self.rows, self.outcomes = self.outcomes, [], []
+        return outcomes
+
+    def _decide_and_write(self) -> None:
+        emails = [row.email for row in self.rows]
+        users = {user.email: user for user in User.objects.filter(email__in=emails)}
+        profiles = {profile.user_id: profile for profile in Profile.objects.filter(user__email__in=emails)}
+        enrolments = {
+            enrolment.user_id: enrolment
+            for enrolment in Enrolment.objects.filter(edition=self.edition, user__email__in=emails)
+        }
+        plan = _Plan()
+        for row in self.rows:
+            self._decide(row, users.get(row.email), profiles, enrolments, plan)
+        if not self.dry_run:
+            plan.write(self.edition)
+
+    def _decide(self, row: CleanRow, user, profiles, enrolments, plan: "_Plan") -> None:
+        eligible, why_not = evaluate(row, self.rule)
+        why_not = str(why_not or "")  # translated and formatted once, in the organiser's language
+        self.summary.eligible += eligible
+        self.summary.not_eligible += not eligible
+        wanted = _enrolment_values(row, eligible, why_not)
+        enrolment = enrolments.get(user.pk) if user else None
+        if enrolment is None:
+            self.summary.created += 1
+            outcome = ImportRow.Outcome.CREATE
+            plan.create(row, user, wanted)
+        else:
+            profile_changes = _profile_changes(profiles.get(user.pk), row)
+            # The reason's wording follows the organiser's language: only the facts decide "updated".
+            enrolment_changes = {
+                key: value
+                for key, value in wanted.items()
+                if key != "eligibility_reason" and getattr(enrolment, key) != value
+            }
+            if enrolment_changes:
+                enrolment_changes["eligibility_reason"] = wanted["eligibility_reason"]
+            if profile_changes or enrolment_changes:
+                self.summary.updated += 1
+                outcome = ImportRow.Outcome.UPDATE
+                plan.update(user, profiles.get(user.pk), profile_changes, enrolment, enrolment_changes)
+            else:
+                self.summary.unchanged += 1
+                outcome = ImportRow.Outcome.UNCHANGED
+        if not eligible:
+            outcome = ImportRow.Outcome.NOT_ELIGIBLE
+        self.outcomes.append(
+            {
+                "line": row.line,
+                "outcome": outcome,
+                "email": row.email,
+                "name": f"{row.first_name} {row.last_name}".strip()[:310],
+                "reason": why_not[:300],
+            }
+        )
+
+
+def _enrolment_values(row: CleanRow, eligible: bool, why_not: str) -> dict:
+    return {
+        "grade": row.grade,
+        "completed_course": row.completed,
+        "completion_date": row.completion_date,
+        "external_id": row.external_id,
+        "eligible": eligible,
+        "eligibility_reason": "" if eligible else why_not[:200],
+    }
+
+
+def _profile_values(row: CleanRow) -> dict:
+    values = {name: getattr(row, name) for name in PROFILE_FIELDS if getattr(row, name)}
+    if "gender" in values:
+        values["gender"] = GENDERS.get(values["gender"].strip().lower(), "other")
+    return values
+
+
+def _profile_changes(profile: Profile | None, row: CleanRow) -> dict:
+    wanted = _profile_values(row)
+    if profile is None:
+        return wanted
+    return {name: value for name, value in wanted.items() if getattr(profile, name) != value}
+
+
+class _Plan:
+    """The writes of one batch, done with bulk queries (ignore_conflicts: a concurrent import may race us)."""
+
+    def __init__(self):
+        self.new_people: dict[str, tuple[CleanRow, dict]] = {}
+        self.new_enrolments: list[tuple[str, dict]] = []
+        self.profiles_to_create: dict[str, dict] = {}
+        self.profiles_to_update: list[Profile] = []
+        self.enrolments_to_update: list[Enrolment] = []
+        self.now_eligible: list[Enrolment] = []
+
+    def create(self, row: CleanRow, user, wanted: dict) -> None:
+        if user is None:
+            self.new_people[row.email] = (row, wanted)
+        self.new_enrolments.append((row.email, wanted))
+        if values := _profile_values(row):
+            self.profiles_to_create[row.email] = values
+
+    def update(self, user, profile, profile_changes: dict, enrolment: Enrolment, changes: dict) -> None:
+        if profile_changes:
+            if profile is None:
+                self.profiles_to_create[user.email] = profile_changes
+            else:
+                for name, value in profile_changes.items():
+                    setattr(profile, name, value)
+                self.profiles_to_update.append(profile)
+        if changes:
+            for name, value in changes.items():
+                setattr(enrolment, name, value)
+            enrolment.updated_at = timezone.now()  # bulk_update skips auto_now
+            self.enrolments_to_update.append(enrolment)
+            if enrolment.eligible and enrolment.status == S.CANDIDATE:
+                self.now_eligible.append(enrolment)
+
+    def write(self, edition: Edition) -> None:
+        User.objects.bulk_create(
+            [
+                User(
+                    email=email,
+                    first_name=row.first_name,
+                    last_name=row.last_name,
+                    password=unusable_password(),
+                )
+                for email, (row, _wanted) in self.new_people.items()
+            ],
+            ignore_conflicts=True,
+        )
+        emails = [email for email, _wanted in self.new_enrolments] + list(self.profiles_to_create)
+        user_ids = dict(User.objects.filter(email__in=emails).values_list("email", "pk"))
+        self._write_profiles(user_ids)
+        self._write_enrolments(edition, user_ids)
+
+    def _write_profiles(self, user_ids: dict[str, int]) -> None:
+        Profile.objects.bulk_create(
+            [Profile(user_id=user_ids[email], **values) for email, values in self.profiles_to_create.items()],
+            ignore_conflicts=True,
+        )
+        if self.profiles_to_update:
+            Profile.objects.bulk_update(self.profiles_to_update, PROFILE_FIELDS)
+
+    def _write_enrolments(self, edition: Edition, user_ids: dict[str, int]) -> None:
+        new_user_ids = [user_ids[email] for email, _wanted in self.new_enrolments]
+        Enrolment.objects.bulk_create(
+            [
+                Enrolment(
+                    edition=edition,
+                    user_id=user_ids[email],
+                    status=S.ADMITTED if wanted["eligible"] else S.CANDIDATE,
+                    **wanted,
+                )
+                for email, wanted in self.new_enrolments
+            ],
+            ignore_conflicts=True,  # a concurrent import of the same people: the unique constraint decides
+        )
+        # Imports write statuses in bulk (not through transition_enrolment), but leave the same audit rows.
+        admitted_now = Enrolment.objects.filter(
+            edition=edition, user_id__in=new_user_ids, status=S.ADMITTED, changes__isnull=True
+        ).values_list("pk", flat=True)
+        admitted_note = _("Imported: eligible")
+        changes = [
+            EnrolmentChange(enrolment_id=pk, old=S.CANDIDATE, new=S.ADMITTED, note=admitted_note) for pk in admitted_now
+        ]
+        if self.enrolments_to_update:
+            Enrolment.objects.bulk_update(self.enrolments_to_update, [*ENROLMENT_FIELDS, "updated_at"])
+        if self.now_eligible:
+            Enrolment.objects.filter(pk__in=[e.pk for e in self.now_eligible], status=S.CANDIDATE).update(
+                status=S.ADMITTED
+            )
+            note = _("Imported again: now eligible")
+            changes += [
+                EnrolmentChange(enrolment=e, old=S.CANDIDATE, new=S.ADMITTED, note=note) for e in self.now_eligible
+            ]
+        EnrolmentChange.objects.bulk_create(changes)

@@ -1,0 +1,505 @@
+"""The roster of an edition (search, filters, sorting, attendance rates), taking attendance, and one's own profile.
+
+Every list here is read in a constant number of queries, whatever the size of the cohort: the group, the profile and
+the attendance count come as joins and subqueries, never one query per row.
+"""
+
+import datetime as dt
+import functools
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.backends.signals import connection_created
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    FilteredRelation,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Concat, Lower
+from django.dispatch import receiver
+from django.utils import timezone
+
+from malisig.models import User, normalise_name
+
+from ..models import Attendance, AttendanceEvent, Edition, Enrolment, Masterclass, Profile
+from .enrolment import (
+    InvalidTransition,
+    admit_by_hand,
+    available_transitions,
+    invite_participants,
+    reinstate,
+    transition_enrolment,
+    withdraw,
+)
+
+S = Enrolment.Status
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Accent-insensitive search, the same on PostgreSQL and SQLite
+#
+# "Traore" must find "Traoré" and "keita" "Kéïta". PostgreSQL's `unaccent` is an extension we cannot count on, and
+# nothing new may be stored, so both sides are folded the same way: in SQL with TRANSLATE(LOWER(text), accented, plain)
+# and in Python with `fold()`, from one table. TRANSLATE is built into PostgreSQL; SQLite lacks it, so we register a
+# Python `translate` with PostgreSQL's semantics (characters of `accented` beyond `plain`'s length are deleted) on each
+# SQLite connection.
+
+
+def _accent_table() -> tuple[str, str, str]:
+    """(accented, plain, deleted): Latin letters with diacritics → their base letter; combining marks → nothing."""
+    accented, plain = [], []
+    for code in range(0x00C0, 0x0180):
+        char = chr(code)
+        base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+        if base != char and len(base) == 1 and base.isascii():
+            accented.append(char)
+            plain.append(base.lower())
+    # Letters with no decomposition, and the Bambara letters (ɛ, ɔ, ɲ, ŋ) common in Malian names.
+    for char, base in zip("ØøĐđŁłƐɛƆɔƝɲŊŋ", "ooddlleeoonnnn", strict=True):
+        accented.append(char)
+        plain.append(base)
+    deleted = "".join(chr(code) for code in range(0x0300, 0x0370))  # combining marks, for text stored decomposed
+    return "".join(accented), "".join(plain), deleted
+
+
+ACCENTED, PLAIN, DELETED = _accent_table()
+_PYTHON_FOLD = str.maketrans(ACCENTED, PLAIN, DELETED)
+
+
+def fold(text: str) -> str:
+    """What the database compares: lower case, no accents ("Kéïta" → "keita")."""
+    return text.lower().translate(_PYTHON_FOLD)
+
+
+@functools.lru_cache(maxsize=8)
+def _translate_table(source: str, target: str) -> dict[int, int | None]:
+    return str.maketrans(source[: len(target)], target, source[len(target) :])
+
+
+def _sqlite_translate(text, source, target):
+    """PostgreSQL's translate() for SQLite."""
+    if text is None or source is None or target is None:
+        return None
+    return str(text).translate(_translate_table(source, target))
+
+
+def _add_translate(connection) -> None:
+    connection.connection.create_function("translate", 3, _sqlite_translate, deterministic=True)
+    connection._malisig_translate = connection.connection
+
+
+@receiver(connection_created)
+def _register_translate(sender, connection, **kwargs) -> None:
+    if connection.vendor == "sqlite":
+        _add_translate(connection)
+
+
+class Unaccent(Func):
+    """TRANSLATE(LOWER(text), accented, plain): compare it with `fold(query)`."""
+
+    function = "TRANSLATE"
+    output_field = CharField()
+
+    def __init__(self, expression, **extra):
+        super().__init__(Lower(expression), Value(ACCENTED + DELETED), Value(PLAIN), **extra)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # A connection opened before this module was imported (the first request's) missed the signal.
+        connection.ensure_connection()
+        if getattr(connection, "_malisig_translate", None) is not connection.connection:
+            _add_translate(connection)
+        return self.as_sql(compiler, connection, **extra_context)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The roster
+
+# Who is expected at workshops and masterclasses.
+CHECKLIST_STATUSES = (S.ADMITTED, S.INVITED, S.ACTIVE, S.COMPLETED)
+NO_GROUP = "none"
+NO_GENDER = "none"
+PROFILE_COLUMNS = ("gender", "country", "city", "organisation", "sector", "job_title", "phone")
+# What the search looks in; `person_organisation` is annotated by roster().
+_HAYSTACK = Concat(
+    "user__first_name",
+    Value(" "),
+    "user__last_name",
+    Value(" "),
+    "user__email",
+    Value(" "),
+    "person_organisation",
+    output_field=CharField(),
+)
+
+_STATUS_ORDER = Case(
+    *(When(status=status, then=Value(i)) for i, status in enumerate(S.values)), output_field=IntegerField()
+)
+_LAST, _FIRST = Unaccent("user__last_name"), Unaccent("user__first_name")
+
+# The whitelisted sort keys of the roster; "-" reverses.
+ROSTER_SORTS = {
+    "name": (_LAST.asc(), _FIRST.asc()),
+    "-name": (_LAST.desc(), _FIRST.desc()),
+    "status": (_STATUS_ORDER.asc(), _LAST.asc(), _FIRST.asc()),
+    "-status": (_STATUS_ORDER.desc(), _LAST.asc(), _FIRST.asc()),
+    "grade": (F("grade").asc(nulls_last=True), _LAST.asc()),
+    "-grade": (F("grade").desc(nulls_last=True), _LAST.asc()),
+    "attendance": (F("present_count").asc(), _LAST.asc()),
+    "-attendance": (F("present_count").desc(), _LAST.asc()),
+}
+DEFAULT_SORT = "name"
+
+
+def held_session_count(edition: Edition, today: dt.date | None = None) -> int:
+    """The sessions that count for attendance: those of the edition dated today or earlier.
+
+    Sessions prepared in advance (every masterclass at once) must not lower everyone's rate before they happen.
+    """
+    return AttendanceEvent.objects.filter(edition=edition, date__lte=today or timezone.localdate()).count()
+
+
+def attendance_rate(present: int, held: int) -> int | None:
+    """Present marks over sessions held, as a whole percentage; None when no session was held."""
+    if not held:
+        return None
+    return round(100 * present / held)
+
+
+def roster(
+    edition: Edition,
+    *,
+    search: str = "",
+    status: str = "",
+    eligible: bool | None = None,
+    gender: str = "",
+    country: str = "",
+    organisation: str = "",
+    group: str = "",
+    sort: str = DEFAULT_SORT,
+    today: dt.date | None = None,
+) -> QuerySet[Enrolment]:
+    """The edition's enrolments, filtered and sorted, one query for any number of rows.
+
+    Each row carries `person_*` (the profile's columns, empty without a profile), `group_name`, `group_pk` and
+    `present_count` (present marks in held sessions). `search` is accent-insensitive, every word must match the name,
+    email or organisation. `gender` and `group` take NO_GENDER / NO_GROUP for "not set".
+    """
+    # Present marks in held sessions (see held_session_count).
+    held = {"event__edition": edition, "event__date__lte": today or timezone.localdate()}
+    present = (
+        Attendance.objects.filter(enrolment=OuterRef("pk"), present=True, **held)
+        .values("enrolment")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    enrolments = (
+        Enrolment.objects.filter(edition=edition)
+        .select_related("user")
+        # One membership per person and edition (a database constraint in groups): this join never repeats a row.
+        .annotate(
+            membership=FilteredRelation(
+                "user__group_memberships", condition=Q(user__group_memberships__edition=F("edition"))
+            )
+        )
+        .annotate(
+            group_name=F("membership__group__name"),
+            group_pk=F("membership__group_id"),
+            present_count=Coalesce(Subquery(present, output_field=IntegerField()), 0),
+            **{f"person_{name}": Coalesce(f"user__profile__{name}", Value("")) for name in PROFILE_COLUMNS},
+        )
+    )
+    words = fold(search).split()
+    if words:
+        enrolments = enrolments.alias(haystack=Unaccent(_HAYSTACK))
+        for word in words:
+            enrolments = enrolments.filter(haystack__contains=word)
+    if status in S.values:
+        enrolments = enrolments.filter(status=status)
+    if eligible is not None:
+        enrolments = enrolments.filter(eligible=eligible)
+    if gender == NO_GENDER:
+        enrolments = enrolments.filter(person_gender="")
+    elif gender in Profile.Gender.values:
+        enrolments = enrolments.filter(person_gender=gender)
+    if country:
+        enrolments = enrolments.filter(person_country=country)
+    if organisation.strip():
+        enrolments = enrolments.alias(unaccented_organisation=Unaccent("person_organisation")).filter(
+            unaccented_organisation__contains=fold(organisation.strip())
+        )
+    if group == NO_GROUP:
+        enrolments = enrolments.filter(group_pk__isnull=True)
+    elif str(group).isdigit():
+        enrolments = enrolments.filter(group_pk=int(group))
+    return enrolments.order_by(*ROSTER_SORTS.get(sort, ROSTER_SORTS[DEFAULT_SORT]), "pk")
+
+
+def with_rates(rows: Iterable[Enrolment], held: int) -> Iterator[Enrolment]:
+    """Rows read by roster(), with `attendance_rate` and `gender_label` set (no query)."""
+    labels = dict(Profile.Gender.choices)
+    for row in rows:
+        row.attendance_rate = attendance_rate(row.present_count, held)
+        row.gender_label = labels.get(row.person_gender, "")
+        yield row
+
+
+def roster_countries(edition: Edition) -> list[str]:
+    """The countries of the edition's people, for the roster's filter."""
+    return list(
+        Profile.objects.filter(user__enrolments__edition=edition)
+        .exclude(country="")
+        .order_by("country")
+        .values_list("country", flat=True)
+        .distinct()
+    )
+
+
+def roster_groups(edition: Edition) -> list[tuple[int, str]]:
+    """The edition's groups (id, name), for the roster's filter; read by the reverse relation, not imported."""
+    return list(edition.groups.order_by("name").values_list("pk", "name"))
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Enrolment changes from the roster and the profile page
+
+
+@dataclass
+class BulkOutcome:
+    """What a bulk action did: the enrolments changed, and those whose status did not allow it."""
+
+    done: list[Enrolment] = field(default_factory=list)
+    refused: list[Enrolment] = field(default_factory=list)
+
+
+def _selected(edition: Edition, enrolment_ids: Iterable) -> QuerySet[Enrolment]:
+    """Only this edition's enrolments: an id from another edition is ignored."""
+    ids = {int(pk) for pk in enrolment_ids if str(pk).isdigit()}
+    return Enrolment.objects.filter(edition=edition, pk__in=ids).select_related("edition", "user").order_by("pk")
+
+
+def admit_enrolments_by_hand(edition: Edition, enrolment_ids: Iterable, *, by: User, reason: str) -> BulkOutcome:
+    """Admit each selected enrolment by hand (services.admit_by_hand). Writes: one EnrolmentChange per admission.
+
+    Raises ValueError without a reason and PermissionDenied unless `by` manages the edition.
+    """
+    if not reason.strip():
+        raise ValueError("A reason is required to admit someone by hand")
+    return _each(edition, enrolment_ids, lambda enrolment: admit_by_hand(enrolment, by=by, reason=reason), by=by)
+
+
+def withdraw_enrolments(edition: Edition, enrolment_ids: Iterable, *, by: User, reason: str = "") -> BulkOutcome:
+    """Withdraw each selected enrolment (services.withdraw). Writes: one EnrolmentChange per withdrawal."""
+    return _each(edition, enrolment_ids, lambda enrolment: withdraw(enrolment, by=by, reason=reason), by=by)
+
+
+def _each(edition: Edition, enrolment_ids: Iterable, action, *, by: User) -> BulkOutcome:
+    if not by.has_perm("cohorts.manage_edition", edition):
+        raise PermissionDenied
+    outcome = BulkOutcome()
+    for enrolment in _selected(edition, enrolment_ids):
+        try:
+            action(enrolment)
+        except InvalidTransition:
+            outcome.refused.append(enrolment)
+        else:
+            outcome.done.append(enrolment)
+    return outcome
+
+
+def admitted_enrolment_ids(edition: Edition) -> list[int]:
+    return list(Enrolment.objects.filter(edition=edition, status=S.ADMITTED).values_list("pk", flat=True))
+
+
+# Becoming active is the participant's own step (accepting the invitation grants their role): no button for it,
+# except to undo a completion.
+_BY_HAND = {S.ADMITTED, S.INVITED, S.WITHDRAWN, S.COMPLETED}
+
+
+def transitions_by_hand(enrolment: Enrolment) -> list[str]:
+    """The statuses an organiser may move this enrolment to from its profile page, in workflow order."""
+    available = available_transitions(enrolment)
+    by_hand = _BY_HAND | ({S.ACTIVE} if enrolment.status == S.COMPLETED else set())
+    return [status for status in S.values if status in available & by_hand]
+
+
+def change_enrolment_status(enrolment: Enrolment, to: str, *, by: User, note: str = "") -> bool:
+    """Move one enrolment to `to` through the matching named service; True if done now, False if queued.
+
+    INVITED queues the invitation email (the status changes when it is sent); ADMITTED is a reinstatement after a
+    withdrawal and an admission by hand (reason required) otherwise. Raises InvalidTransition, ValueError,
+    PermissionDenied.
+    """
+    if to not in transitions_by_hand(enrolment):
+        raise InvalidTransition(enrolment.status, to)
+    if to == S.INVITED:
+        invite_participants(enrolment.edition, [enrolment.pk], by=by)
+        return False
+    if to == S.ADMITTED and enrolment.status == S.WITHDRAWN:
+        reinstate(enrolment, by=by, reason=note)
+    elif to == S.ADMITTED:
+        admit_by_hand(enrolment, by=by, reason=note)
+    elif to == S.WITHDRAWN:
+        withdraw(enrolment, by=by, reason=note)
+    else:
+        if not by.has_perm("cohorts.manage_edition", enrolment.edition):
+            raise PermissionDenied
+        transition_enrolment(enrolment, to, by=by, note=note)
+    return True
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Attendance
+
+
+def sessions_of(edition: Edition) -> QuerySet[AttendanceEvent]:
+    """The edition's attendance sessions with `present` and `marked` counts, in date order."""
+    return (
+        AttendanceEvent.objects.filter(edition=edition)
+        .select_related("masterclass")
+        .annotate(present=Count("attendances", filter=Q(attendances__present=True)), marked=Count("attendances"))
+        .order_by("date", "pk")
+    )
+
+
+def expected_count(edition: Edition) -> int:
+    """How many people the checklists list (admitted, invited, active or completed)."""
+    return Enrolment.objects.filter(edition=edition, status__in=CHECKLIST_STATUSES).count()
+
+
+def masterclasses_without_session(edition: Edition) -> QuerySet[Masterclass]:
+    return Masterclass.objects.filter(edition=edition, attendance_event__isnull=True).order_by("starts_at")
+
+
+def _require_attendance_taker(edition: Edition, by: User) -> None:
+    if not by.has_perm("cohorts.take_attendance", edition):
+        raise PermissionDenied
+
+
+def create_session(edition: Edition, *, by: User, title: str, date: dt.date) -> AttendanceEvent:
+    """A workshop day (or any session) where presence will be taken. Writes: one AttendanceEvent."""
+    _require_attendance_taker(edition, by)
+    return AttendanceEvent.objects.create(edition=edition, title=title.strip(), date=date)
+
+
+def create_masterclass_sessions(edition: Edition, *, by: User, masterclass_ids: Iterable | None = None) -> int:
+    """A session for each masterclass of the edition that has none (all, or those in `masterclass_ids`).
+
+    Writes: AttendanceEvent rows (one bulk insert). Returns how many were created.
+    """
+    _require_attendance_taker(edition, by)
+    masterclasses = masterclasses_without_session(edition)
+    if masterclass_ids is not None:
+        masterclasses = masterclasses.filter(pk__in=[int(pk) for pk in masterclass_ids if str(pk).isdigit()])
+    sessions = [
+        AttendanceEvent(
+            edition=edition,
+            title=masterclass.title_fr,
+            date=timezone.localdate(masterclass.starts_at),
+            masterclass=masterclass,
+        )
+        for masterclass in masterclasses
+    ]
+    # A double click may race the first: the unique masterclass column keeps one session each.
+    AttendanceEvent.objects.bulk_create(sessions, ignore_conflicts=True)
+    return len(sessions)
+
+
+def checklist(event: AttendanceEvent) -> list[tuple[Enrolment, bool | None]]:
+    """Who is expected at this session, by name, with their saved mark (None: not recorded yet). Two queries."""
+    enrolments = (
+        Enrolment.objects.filter(edition_id=event.edition_id, status__in=CHECKLIST_STATUSES)
+        .select_related("user")
+        .annotate(person_organisation=Coalesce("user__profile__organisation", Value("")))
+        .order_by(_LAST, _FIRST, "pk")
+    )
+    marks = dict(Attendance.objects.filter(event=event).values_list("enrolment_id", "present"))
+    return [(enrolment, marks.get(enrolment.pk)) for enrolment in enrolments]
+
+
+@dataclass(frozen=True)
+class AttendanceSaved:
+    present: int
+    absent: int
+    changed: int
+
+
+@transaction.atomic
+def record_attendance(event: AttendanceEvent, present_ids: Iterable, *, by: User) -> AttendanceSaved:
+    """Save the whole checklist: ticked people present, the others absent, in one transaction and constant queries.
+
+    Writes: Attendance rows, created in one bulk insert and changed in one bulk update (unchanged marks are left as they
+    were, with who recorded them). Ids outside the checklist (another edition, a withdrawal) are ignored.
+    """
+    _require_attendance_taker(event.edition, by)
+    # lock: two organisers may save the same list at once; the second waits and sees the first one's marks.
+    AttendanceEvent.objects.select_for_update().filter(pk=event.pk).first()
+    expected = set(
+        Enrolment.objects.filter(edition_id=event.edition_id, status__in=CHECKLIST_STATUSES).values_list(
+            "pk", flat=True
+        )
+    )
+    present = {int(pk) for pk in present_ids if str(pk).isdigit()} & expected
+    existing = {mark.enrolment_id: mark for mark in Attendance.objects.filter(event=event, enrolment_id__in=expected)}
+    now = timezone.now()
+    new = [
+        Attendance(event=event, enrolment_id=pk, present=pk in present, recorded_by=by, recorded_at=now)
+        for pk in sorted(expected - existing.keys())
+    ]
+    changed = [mark for pk, mark in existing.items() if mark.present != (pk in present)]
+    for mark in changed:
+        mark.present, mark.recorded_by, mark.recorded_at = mark.enrolment_id in present, by, now
+    Attendance.objects.bulk_create(new)
+    Attendance.objects.bulk_update(changed, ["present", "recorded_by", "recorded_at"])
+    return AttendanceSaved(present=len(present), absent=len(expected) - len(present), changed=len(new) + len(changed))
+
+
+def attendance_of(enrolment: Enrolment) -> list[tuple[AttendanceEvent, bool | None]]:
+    """Each session of the enrolment's edition with this person's mark (None: not recorded). Two queries."""
+    marks = dict(Attendance.objects.filter(enrolment=enrolment).values_list("event_id", "present"))
+    events = AttendanceEvent.objects.filter(edition_id=enrolment.edition_id).select_related("masterclass")
+    return [(event, marks.get(event.pk)) for event in events.order_by("date", "pk")]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# One's own profile
+
+OWN_ACCOUNT_FIELDS = ("first_name", "last_name", "preferred_language")
+OWN_PROFILE_FIELDS = PROFILE_COLUMNS
+
+
+@transaction.atomic
+def update_own_profile(person: User, *, by: User, **values) -> User:
+    """A person edits what they may about themselves: name, language and profile; never email, grade or status.
+
+    Writes: the User row and the Profile row (created if missing). Other keys are ignored.
+    """
+    if not by.has_perm("cohorts.edit_own_profile", person):
+        raise PermissionDenied
+    account = {name: values[name] for name in OWN_ACCOUNT_FIELDS if name in values}
+    for name in ("first_name", "last_name"):
+        if name in account:
+            account[name] = normalise_name(account[name])
+    if account:
+        User.objects.filter(pk=person.pk).update(**account)
+        for name, value in account.items():
+            setattr(person, name, value)
+    profile = {name: (values[name] or "").strip() for name in OWN_PROFILE_FIELDS if name in values}
+    if profile:
+        Profile.objects.update_or_create(user=person, defaults=profile)
+    return person
+
+
+def profile_of(person: User) -> Profile | None:
+    return Profile.objects.filter(user=person).first()

@@ -1,0 +1,14 @@
+"""Hooks other apps may listen to. cohorts imports neither groups nor submissions (ARCHITECTURE), so they listen here.
+
+edition_copied
+    Sent by services.copy_edition_settings once the copy is committed, with keyword arguments
+    `source` (the Edition copied from), `target` (the new Edition) and `by` (the User who copied, or None);
+    `sender` is the Edition class. cohorts has already copied what it owns (phases, pass mark, completion
+    rule, capacity, sponsors); receivers copy their own (submissions: the assignment and its questions;
+    groups: the stakeholder types). Receivers run outside the copy's transaction: each should be idempotent
+    and wrap its own writes in a transaction.
+"""
+
+from django.dispatch import Signal
+
+edition_copied = Signal()

@@ -1,0 +1,56 @@
+"""Pages anyone may read, without an account: a school and its editions. Draft editions stay hidden (404)."""
+
+from django.db.models import Count, Prefetch, Q
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from ..models import Edition, Enrolment, MasterclassMaterial, School, Sponsor
+
+# People counted as the edition's participants on public pages.
+PARTICIPANT_STATUSES = (
+    Enrolment.Status.ADMITTED,
+    Enrolment.Status.INVITED,
+    Enrolment.Status.ACTIVE,
+    Enrolment.Status.COMPLETED,
+)
+
+
+def _published_editions():
+    return Edition.objects.exclude(status=Edition.Status.DRAFT)
+
+
+def school_public(request, school_slug):
+    school = get_object_or_404(School, slug=school_slug)
+    editions = list(
+        _published_editions()
+        .filter(school=school)
+        .annotate(participant_count=Count("enrolments", filter=Q(enrolments__status__in=PARTICIPANT_STATUSES)))
+        .order_by("-year", "-number")
+    )
+    context = {
+        "school": school,
+        "editions": editions,
+        "participant_total": sum(edition.participant_count for edition in editions),
+    }
+    return render(request, "cohorts/public_school.html", context)
+
+
+def edition_public(request, slug):
+    edition = get_object_or_404(_published_editions().select_related("school"), slug=slug)
+    phases = list(edition.phases.all())
+    today = timezone.localdate()
+    # Files are private (ARCHITECTURE: served by a permission-checked view); the public page lists links only.
+    links = MasterclassMaterial.objects.exclude(link="").order_by("pk")
+    masterclasses = edition.masterclasses.prefetch_related(Prefetch("materials", queryset=links))
+    sponsors = list(edition.sponsors.all())
+    context = {
+        "edition": edition,
+        "school": edition.school,
+        "phases": phases,
+        "today": today,
+        "next_phase": next((phase for phase in phases if phase.ends_on >= today), None),
+        "masterclasses": masterclasses,
+        "sponsors": [sponsor for sponsor in sponsors if sponsor.kind == Sponsor.Kind.SPONSOR],
+        "partners": [sponsor for sponsor in sponsors if sponsor.kind == Sponsor.Kind.PARTNER],
+    }
+    return render(request, "cohorts/public_edition.html", context)

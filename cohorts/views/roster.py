@@ -1,0 +1,214 @@
+"""The roster of an edition: search, filters, bulk actions, exports, and adding someone by hand."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_POST
+
+from malisig.exports import csv_response, xlsx_response
+
+from .. import services
+from ..forms_roster import ParticipantAddForm, RosterActionForm, RosterFilterForm
+from ..models import Enrolment
+from ..permissions import edition_for
+
+ROSTER_PER_PAGE = 50
+# The sortable columns: the first click sorts this way, the second reverses.
+SORTABLE = {"name": "name", "status": "status", "grade": "-grade", "attendance": "-attendance"}
+
+
+def _filtered(request, edition):
+    form = RosterFilterForm(
+        request.GET, countries=services.roster_countries(edition), groups=services.roster_groups(edition)
+    )
+    filters = form.filters()
+    return form, filters, services.roster(edition, **filters)
+
+
+def _query_without(request, *names: str) -> str:
+    params = request.GET.copy()
+    for name in names:
+        params.pop(name, None)
+    return params.urlencode()
+
+
+def _sort_links(request, current: str) -> dict[str, dict]:
+    base = _query_without(request, "page", "sort")
+    links = {}
+    for column, first in SORTABLE.items():
+        reverse_ = first[1:] if first.startswith("-") else f"-{first}"
+        target = reverse_ if current == first else first
+        arrow = "" if current not in (first, reverse_) else ("▼" if current.startswith("-") else "▲")
+        links[column] = {"url": f"?{base}&sort={target}" if base else f"?sort={target}", "arrow": arrow}
+    return links
+
+
+@login_required
+def roster(request, slug):
+    edition = edition_for(request, slug, "cohorts.view_roster")
+    form, filters, enrolments = _filtered(request, edition)
+    page = Paginator(enrolments, ROSTER_PER_PAGE).get_page(request.GET.get("page"))
+    held = services.held_session_count(edition)
+    page.object_list = list(services.with_rates(page.object_list, held))
+    context = {
+        "edition": edition,
+        "form": form,
+        "page": page,
+        "held_sessions": held,
+        "sort_links": _sort_links(request, filters["sort"]),
+        "query": _query_without(request, "page"),
+        "filtered": any(value for name, value in request.GET.items() if name not in ("page", "sort")),
+        "show_groups": bool(form.fields["group"].choices[1:-1]),
+    }
+    return render(request, "cohorts/roster.html", context)
+
+
+@require_POST
+@login_required
+def roster_action(request, slug):
+    """The roster's bulk buttons (one form around the table: works without JavaScript)."""
+    edition = edition_for(request, slug, "cohorts.view_roster")
+    back = redirect(f"{reverse('cohorts:roster', args=[slug])}?{request.GET.urlencode()}")
+    form = RosterActionForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return back
+    action, selected, reason = (form.cleaned_data[name] for name in ("action", "selected", "reason"))
+    if action in (form.INVITE, form.INVITE_ADMITTED):
+        ids = selected if action == form.INVITE else services.admitted_enrolment_ids(edition)
+        _invite(request, edition, ids)
+    elif action == form.ADMIT:
+        outcome = services.admit_enrolments_by_hand(edition, selected, by=request.user, reason=reason)
+        _report(request, outcome, done=gettext_lazy("Admitted by hand: %(names)s."))
+    else:
+        outcome = services.withdraw_enrolments(edition, selected, by=request.user, reason=reason)
+        _report(request, outcome, done=gettext_lazy("Withdrawn: %(names)s."))
+    return back
+
+
+def _invite(request, edition, ids: list[int]) -> None:
+    queued = services.invite_participants(edition, ids, by=request.user)
+    if queued:
+        messages.success(
+            request,
+            ngettext("%(count)d invitation is being sent.", "%(count)d invitations are being sent.", queued)
+            % {"count": queued},
+        )
+    skipped = len(ids) - queued
+    if skipped:
+        messages.info(
+            request,
+            ngettext(
+                "%(count)d person was skipped: only admitted or invited people can be invited.",
+                "%(count)d people were skipped: only admitted or invited people can be invited.",
+                skipped,
+            )
+            % {"count": skipped},
+        )
+    if not ids:
+        messages.info(request, _("Nobody is waiting for an invitation."))
+
+
+def _names(enrolments: list[Enrolment], shown: int = 5) -> str:
+    names = [str(enrolment.user) for enrolment in enrolments[:shown]]
+    if len(enrolments) > shown:
+        names.append(_("and %(count)d more") % {"count": len(enrolments) - shown})
+    return ", ".join(names)
+
+
+def _report(request, outcome: services.BulkOutcome, *, done) -> None:
+    if outcome.done:
+        messages.success(request, done % {"names": _names(outcome.done)})
+    if outcome.refused:
+        messages.warning(
+            request,
+            _("Not changed, as their status does not allow it: %(names)s.") % {"names": _names(outcome.refused)},
+        )
+
+
+def _export_header():
+    return [
+        _("Last name"),
+        _("First name"),
+        _("Email address"),
+        _("Status"),
+        _("Eligible"),
+        _("Why not eligible"),
+        _("Final grade"),
+        _("Course completed"),
+        _("Completion date"),
+        _("Gender"),
+        _("Country"),
+        _("City"),
+        _("Organisation"),
+        _("Sector of origin"),
+        _("Job title"),
+        _("Phone"),
+        _("Group"),
+        _("Attendance (%)"),
+        _("Enrolled at"),
+    ]
+
+
+def _export_rows(enrolments, held: int):
+    for row in services.with_rates(enrolments, held):
+        yield [
+            row.user.last_name,
+            row.user.first_name,
+            row.user.email,
+            row.get_status_display(),
+            row.eligible,
+            row.eligibility_reason,
+            row.grade,
+            row.completed_course,
+            row.completion_date,
+            row.gender_label,
+            row.person_country,
+            row.person_city,
+            row.person_organisation,
+            row.person_sector,
+            row.person_job_title,
+            row.person_phone,
+            row.group_name or "",
+            row.attendance_rate,
+            row.created_at,
+        ]
+
+
+EXPORTERS = {"csv": csv_response, "xlsx": xlsx_response}
+
+
+@login_required
+def roster_export(request, slug):
+    """The filtered roster as CSV (streamed) or XLSX: `?format=csv|xlsx` plus the roster's own filters."""
+    edition = edition_for(request, slug, "cohorts.view_roster")
+    exporter = EXPORTERS.get(request.GET.get("format", ""))
+    if exporter is None:
+        raise Http404
+    _form, _filters, enrolments = _filtered(request, edition)
+    held = services.held_session_count(edition)
+    filename = f"{edition.slug}-participants-{timezone.localdate():%Y-%m-%d}.{request.GET['format']}"
+    rows = _export_rows(enrolments.iterator(chunk_size=500), held)
+    return exporter(filename, _export_header(), rows)
+
+
+@login_required
+def participant_add(request, slug):
+    edition = edition_for(request, slug, "cohorts.view_roster")
+    form = ParticipantAddForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        enrolment, created = services.add_participant(edition, by=request.user, **form.cleaned_data)
+        if created:
+            messages.success(request, _("%(name)s was added to the roster, admitted.") % {"name": enrolment.user})
+        else:
+            messages.info(request, _("%(name)s was already in the roster: nothing changed.") % {"name": enrolment.user})
+        return redirect("cohorts:participant_profile", slug=edition.slug, pk=enrolment.pk)
+    return render(request, "cohorts/roster_add.html", {"edition": edition, "form": form})
