@@ -8,10 +8,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
+from django.utils import translation
 
 from cohorts.models import Enrolment, EnrolmentChange, ImportJob, ImportRow
 from cohorts.services.imports import ImportRefused, import_path
 from malisig.models import User
+from tests.conftest import speak
 
 S = Enrolment.Status
 HEADER = "Prénom;Nom;Adresse de courriel;Organisation;Pays;Genre;Note finale;Date d'achèvement"
@@ -50,7 +52,8 @@ def passing_edition(edition):
 
 
 def test_eligible_people_are_admitted_and_others_kept_visible_with_the_reason(passing_edition, results):
-    summary = import_path(passing_edition, results, dry_run=False)
+    with translation.override("en"):
+        summary = import_path(passing_edition, results, dry_run=False)
 
     assert (summary.created, summary.eligible, summary.not_eligible, summary.skipped_empty) == (3, 1, 2, 1)
     assert summary.rejected == [{"line": 5, "reason": "invalid email address: 'pas-un-email'"}]
@@ -121,7 +124,8 @@ def test_duplicates_inside_a_file_are_merged_and_reported(edition, tmp_path):
 
 
 def test_the_command_prints_the_json_contract(edition, results, capsys):
-    call_command("import_participants", edition.slug, results, "--json", "--pass-mark", "10,5")
+    with translation.override("en"):
+        call_command("import_participants", edition.slug, results, "--json", "--pass-mark", "10,5")
 
     printed = json.loads(capsys.readouterr().out)
     assert set(printed) == {
@@ -229,8 +233,6 @@ def test_a_file_larger_than_a_batch_is_imported_whole(edition, tmp_path):
 
 
 def test_reimporting_in_the_other_language_still_changes_nothing(passing_edition, results):
-    from django.utils import translation
-
     with translation.override("fr"):
         import_path(passing_edition, results, dry_run=False)
 
@@ -243,6 +245,7 @@ def test_reimporting_in_the_other_language_still_changes_nothing(passing_edition
 @pytest.mark.django_db(transaction=True)
 def test_the_rejected_lines_download_as_csv_with_their_reasons(client, organiser, edition):
     client.force_login(organiser)
+    speak(client, "en")
     upload = SimpleUploadedFile(
         "r.csv", french_excel_csv("=cmd;Traoré;pas-un-email;;;;;", "Awa;Diarra;awa@example.org;;;;;")
     )
@@ -254,3 +257,11 @@ def test_the_rejected_lines_download_as_csv_with_their_reasons(client, organiser
 
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     assert text.splitlines()[1:] == ["2;invalid email address: 'pas-un-email'"]
+
+
+def test_rejection_reasons_are_written_in_french_by_default(passing_edition, results):
+    summary = import_path(passing_edition, results, dry_run=False)
+
+    assert summary.rejected[0]["line"] == 5
+    assert "pas-un-email" in summary.rejected[0]["reason"]
+    assert summary.rejected[0]["reason"] != "invalid email address: 'pas-un-email'"
