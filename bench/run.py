@@ -26,6 +26,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -75,7 +76,19 @@ from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from imports import imports_table, measure_imports  # noqa: E402 - bench/imports.py, beside this script
 
-from cohorts.models import Edition, EditionRole, Invitation, Masterclass, Phase, Role, School  # noqa: E402
+from cohorts.models import (  # noqa: E402
+    Attendance,
+    AttendanceEvent,
+    Edition,
+    EditionRole,
+    Enrolment,
+    Invitation,
+    Masterclass,
+    Phase,
+    Profile,
+    Role,
+    School,
+)
 from groups.models import Group, Membership, StakeholderType  # noqa: E402
 from malisig import demo  # noqa: E402
 from malisig.models import User  # noqa: E402
@@ -133,6 +146,9 @@ class World:
 
     edition_slug: str
     users: dict[str, User | None]
+    enrolment_pk: int = 0
+    attendance_event_pk: int = 0
+    school_slug: str = "benchsig"
 
 
 # ---------------------------------------------------------------------------
@@ -167,8 +183,8 @@ def site_url(name: str) -> Callable[[World], str]:
     return lambda world: reverse(name)
 
 
-def edition_url(name: str) -> Callable[[World], str]:
-    return lambda world: reverse(name, kwargs={"slug": world.edition_slug})
+def edition_url(name: str, query: str = "") -> Callable[[World], str]:
+    return lambda world: reverse(name, kwargs={"slug": world.edition_slug}) + query
 
 
 FLOOR = Page("help (floor)", "participant", site_url("help"))
@@ -184,6 +200,34 @@ PAGES = [
     Page("assignment", "juror", edition_url("submissions:assignment_detail")),
     Page("invitation list", "organiser", edition_url("cohorts:invitation_list")),
     Page("invitation form", "organiser", edition_url("cohorts:invitation_create")),
+    # Issue 3: enrolment. The measured edition's roster holds the whole course export (10,000 people large).
+    Page("roster", "organiser", edition_url("cohorts:roster")),
+    Page("roster search", "organiser", edition_url("cohorts:roster", "?q=traore")),
+    Page("roster not admitted", "organiser", edition_url("cohorts:roster", "?status=candidate&sort=-grade")),
+    Page(
+        "participant profile",
+        "organiser",
+        lambda world: reverse(
+            "cohorts:participant_profile", kwargs={"slug": world.edition_slug, "pk": world.enrolment_pk}
+        ),
+    ),
+    Page("attendance sessions", "organiser", edition_url("cohorts:attendance_list")),
+    Page(
+        "attendance checklist",
+        "organiser",
+        lambda world: reverse(
+            "cohorts:attendance_take", kwargs={"slug": world.edition_slug, "event_pk": world.attendance_event_pk}
+        ),
+    ),
+    Page("import upload", "organiser", edition_url("cohorts:import_start")),
+    Page("edition settings", "organiser", edition_url("cohorts:edition_settings")),
+    Page("my profile", "participant", site_url("cohorts:my_profile")),
+    Page("public edition", "anonymous", edition_url("cohorts:edition_public")),
+    Page(
+        "public school",
+        "anonymous",
+        lambda world: reverse("cohorts:school_public", kwargs={"school_slug": world.school_slug}),
+    ),
 ]
 
 
@@ -260,13 +304,24 @@ def seed(scale: Scale) -> World:
             email=f"staff@{EMAIL_DOMAIN}", password=password_hash, first_name="Awa", is_staff=True, is_superuser=True
         )
         measured = {}
+        other_editions_participants: list[User] = []
         for number in range(1, scale.editions + 1):
             people = seed_edition(school, number, scale, password_hash)
+            participants = people.pop("participants")
             if number == MEASURED_EDITION_NUMBER:
                 measured = people
+            else:
+                other_editions_participants += participants
+        measured_edition = Edition.objects.get(slug=edition_slug(MEASURED_EDITION_NUMBER))
+        seed_course_learners(measured_edition, other_editions_participants)
+        enrolment_pk = Enrolment.objects.get(edition=measured_edition, user=measured["participant"]).pk
+        event_pk = seed_attendance(measured_edition)
     analyse_tables()
     return World(
-        edition_slug=edition_slug(MEASURED_EDITION_NUMBER), users={"anonymous": None, "staff": staff, **measured}
+        edition_slug=edition_slug(MEASURED_EDITION_NUMBER),
+        users={"anonymous": None, "staff": staff, **measured},
+        enrolment_pk=enrolment_pk,
+        attendance_event_pk=event_pk,
     )
 
 
@@ -288,6 +343,7 @@ def seed_edition(school: School, number: int, scale: Scale, password_hash: str) 
     grant_roles(edition, members_of_jury, Role.JUROR, granted_by=organisers[0])
     grant_roles(edition, participants, Role.PARTICIPANT, granted_by=organisers[0])
     seed_groups(edition, participants, scale.groups_per_edition)
+    seed_enrolments(edition, participants, status=Enrolment.Status.ACTIVE)
     measured_edition = number == MEASURED_EDITION_NUMBER
     invitation_count = INVITATIONS_IN_MEASURED_EDITION if measured_edition else scale.invitations_per_other_edition
     seed_invitations(edition, invitation_count, inviter=organisers[0], participants=participants)
@@ -296,7 +352,65 @@ def seed_edition(school: School, number: int, scale: Scale, password_hash: str) 
         "jury_chair": chair,
         "juror": members_of_jury[0],
         "participant": participants[0],
+        "participants": participants,
     }
+
+
+GENDERS = ("female", "male")
+ORGANISATIONS = ("Orange Mali", "AMRTP", "AGETIC", "ISOC Mali", "USTTB", "Ecobank Mali", "Studio Tamani")
+
+
+def seed_enrolments(edition: Edition, users: list[User], *, status: str) -> None:
+    """Each person with a profile (once) and an enrolment, as the course import leaves them."""
+    Profile.objects.bulk_create(
+        (
+            Profile(
+                user=user,
+                gender=GENDERS[index % 2],
+                country="Mali",
+                organisation=ORGANISATIONS[index % len(ORGANISATIONS)],
+            )
+            for index, user in enumerate(users)
+        ),
+        batch_size=BATCH_SIZE,
+        ignore_conflicts=True,
+    )
+    eligible = status != Enrolment.Status.CANDIDATE
+    Enrolment.objects.bulk_create(
+        (
+            Enrolment(
+                edition=edition,
+                user=user,
+                status=status,
+                eligible=eligible,
+                eligibility_reason="" if eligible else "grade 8 is below the pass mark 10",
+                grade=Decimal(12 if eligible else 8) + Decimal(index % 8) / 4,
+            )
+            for index, user in enumerate(users)
+        ),
+        batch_size=BATCH_SIZE,
+    )
+
+
+def seed_course_learners(edition: Edition, learners: list[User]) -> None:
+    """The measured edition's course export listed every learner: those of other editions are not admitted."""
+    seed_enrolments(edition, learners, status=Enrolment.Status.CANDIDATE)
+
+
+def seed_attendance(edition: Edition) -> int:
+    """Two workshop days, the first with every active participant marked present; returns the first's id."""
+    day_one, _day_two = AttendanceEvent.objects.bulk_create(
+        AttendanceEvent(
+            edition=edition, title=f"Atelier, jour {day}", date=timezone.localdate() - timedelta(days=10 - day)
+        )
+        for day in (1, 2)
+    )
+    active = Enrolment.objects.filter(edition=edition, status=Enrolment.Status.ACTIVE)
+    Attendance.objects.bulk_create(
+        (Attendance(event=day_one, enrolment=enrolment, present=True) for enrolment in active.iterator()),
+        batch_size=BATCH_SIZE,
+    )
+    return day_one.pk
 
 
 def create_edition(school: School, number: int) -> Edition:
@@ -454,6 +568,8 @@ def row_counts() -> dict[str, int]:
         "groups": Group,
         "memberships": Membership,
         "invitations": Invitation,
+        "enrolments": Enrolment,
+        "attendance marks": Attendance,
     }
     return {name: model.objects.count() for name, model in models.items()}
 
