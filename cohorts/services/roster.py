@@ -6,14 +6,18 @@ the attendance count come as joins and subqueries, never one query per row.
 
 import datetime as dt
 import functools
+import math
+import operator
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.db.backends.signals import connection_created
 from django.db.models import (
+    BooleanField,
     Case,
     CharField,
     Count,
@@ -27,8 +31,9 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    Window,
 )
-from django.db.models.functions import Coalesce, Concat, Lower
+from django.db.models.functions import Coalesce, Lower
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -95,14 +100,31 @@ def _sqlite_translate(text, source, target):
     return str(text).translate(_translate_table(source, target))
 
 
+def _sqlite_fold(text):
+    """translate(text, ACCENTED + DELETED, PLAIN) in one argument: no long strings to convert and hash at each call."""
+    if text is None:
+        return None
+    text = str(text)
+    # SQLite lowered it already: ASCII text (most names, every email) has nothing left to fold.
+    return text if text.isascii() else text.translate(_PYTHON_FOLD)
+
+
 def _add_translate(connection) -> None:
     connection.connection.create_function("translate", 3, _sqlite_translate, deterministic=True)
+    connection.connection.create_function("malisig_fold", 1, _sqlite_fold, deterministic=True)
     connection._malisig_translate = connection.connection
 
 
 @receiver(connection_created)
 def _register_translate(sender, connection, **kwargs) -> None:
     if connection.vendor == "sqlite":
+        _add_translate(connection)
+
+
+def _ensure_fold(connection) -> None:
+    # A connection opened before this module was imported (the first request's) missed the signal.
+    connection.ensure_connection()
+    if getattr(connection, "_malisig_translate", None) is not connection.connection:
         _add_translate(connection)
 
 
@@ -116,11 +138,55 @@ class Unaccent(Func):
         super().__init__(Lower(expression), Value(ACCENTED + DELETED), Value(PLAIN), **extra)
 
     def as_sqlite(self, compiler, connection, **extra_context):
-        # A connection opened before this module was imported (the first request's) missed the signal.
-        connection.ensure_connection()
-        if getattr(connection, "_malisig_translate", None) is not connection.connection:
-            _add_translate(connection)
-        return self.as_sql(compiler, connection, **extra_context)
+        _ensure_fold(connection)
+        lowered, params = compiler.compile(self.source_expressions[0])
+        return f"malisig_fold({lowered})", params
+
+
+def _glob_class(char: str) -> str:
+    """A GLOB pattern for one character of a folded word: what the stored text may hold at that place."""
+    if char.isascii() and char.isalpha():
+        return f"[{char}{char.upper()}{_NOT_ASCII}]"  # the letter, in either case, or an accented one
+    if not char.isascii():
+        return f"[{_NOT_ASCII}]"
+    return {"*": "[*]", "?": "[?]", "[": "[[]"}.get(char, char)
+
+
+_NOT_ASCII = "\u0080-\U0010ffff"
+_COMBINING = f"*[{DELETED[0]}-{DELETED[-1]}]*"
+
+
+class FoldedContains(Func):
+    """Whether Unaccent(text) contains `word`, a folded word (fold()): a condition for filter().
+
+    On SQLite, folding every row in Python is what a search costs, so the row's own text is tried first: a plain LIKE
+    (case-insensitive for ASCII) settles ASCII text, and only text that could match once folded (a GLOB that lets any
+    non-ASCII character stand for a letter, or text with combining marks) is folded.
+    """
+
+    output_field = BooleanField()
+
+    def __init__(self, expression, word: str):
+        super().__init__(expression)
+        self.word = word
+
+    def _pattern(self, connection) -> str:
+        return f"%{connection.ops.prep_for_like_query(self.word)}%"
+
+    def as_sql(self, compiler, connection, **extra_context):
+        folded, params = compiler.compile(Unaccent(self.source_expressions[0]).resolve_expression(compiler.query))
+        return f"{folded} LIKE %s", (*params, self._pattern(connection))
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        _ensure_fold(connection)
+        text, params = compiler.compile(self.source_expressions[0])
+        like = self._pattern(connection)
+        coarse = "*" + "".join(_glob_class(char) for char in self.word) + "*"
+        sql = (
+            f"({text} LIKE %s ESCAPE '\\' OR (LENGTH({text}) <> LENGTH(CAST({text} AS BLOB))"
+            f" AND ({text} GLOB %s OR {text} GLOB %s) AND malisig_fold(LOWER({text})) LIKE %s ESCAPE '\\'))"
+        )
+        return sql, (*params, like, *params, *params, *params, coarse, *params, _COMBINING, *params, like)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -132,16 +198,7 @@ NO_GROUP = "none"
 NO_GENDER = "none"
 PROFILE_COLUMNS = ("gender", "country", "city", "organisation", "sector", "job_title", "phone")
 # What the search looks in; `person_organisation` is annotated by roster().
-_HAYSTACK = Concat(
-    "user__first_name",
-    Value(" "),
-    "user__last_name",
-    Value(" "),
-    "user__email",
-    Value(" "),
-    "person_organisation",
-    output_field=CharField(),
-)
+_SEARCHED = ("user__first_name", "user__last_name", "user__email", "person_organisation")
 
 _STATUS_ORDER = Case(
     *(When(status=status, then=Value(i)) for i, status in enumerate(S.values)), output_field=IntegerField()
@@ -177,25 +234,22 @@ def attendance_rate(present: int, held: int) -> int | None:
     return round(100 * present / held)
 
 
-def roster(
-    edition: Edition,
-    *,
-    search: str = "",
-    status: str = "",
-    eligible: bool | None = None,
-    gender: str = "",
-    country: str = "",
-    organisation: str = "",
-    group: str = "",
-    sort: str = DEFAULT_SORT,
-    today: dt.date | None = None,
-) -> QuerySet[Enrolment]:
-    """The edition's enrolments, filtered and sorted, one query for any number of rows.
+@dataclass(frozen=True)
+class RosterFilters:
+    """What the roster is filtered and sorted by (see roster())."""
 
-    Each row carries `person_*` (the profile's columns, empty without a profile), `group_name`, `group_pk` and
-    `present_count` (present marks in held sessions). `search` is accent-insensitive, every word must match the name,
-    email or organisation. `gender` and `group` take NO_GENDER / NO_GROUP for "not set".
-    """
+    search: str = ""
+    status: str = ""
+    eligible: bool | None = None
+    gender: str = ""
+    country: str = ""
+    organisation: str = ""
+    group: str = ""
+    sort: str = DEFAULT_SORT
+
+
+def _roster_columns(edition: Edition, today: dt.date | None) -> dict:
+    """The computed columns of a roster row (see roster())."""
     # Present marks in held sessions (see held_session_count).
     held = {"event__edition": edition, "event__date__lte": today or timezone.localdate()}
     present = (
@@ -204,46 +258,130 @@ def roster(
         .annotate(n=Count("pk"))
         .values("n")
     )
-    enrolments = (
-        Enrolment.objects.filter(edition=edition)
-        .select_related("user")
-        # One membership per person and edition (a database constraint in groups): this join never repeats a row.
-        .annotate(
-            membership=FilteredRelation(
-                "user__group_memberships", condition=Q(user__group_memberships__edition=F("edition"))
-            )
-        )
-        .annotate(
-            group_name=F("membership__group__name"),
-            group_pk=F("membership__group_id"),
-            present_count=Coalesce(Subquery(present, output_field=IntegerField()), 0),
-            **{f"person_{name}": Coalesce(f"user__profile__{name}", Value("")) for name in PROFILE_COLUMNS},
+    return {
+        "group_name": F("membership__group__name"),
+        "group_pk": F("membership__group_id"),
+        "present_count": Coalesce(Subquery(present, output_field=IntegerField()), 0),
+        **{f"person_{name}": Coalesce(f"user__profile__{name}", Value("")) for name in PROFILE_COLUMNS},
+    }
+
+
+def _with_membership(enrolments: QuerySet[Enrolment]) -> QuerySet[Enrolment]:
+    # One membership per person and edition (a database constraint in groups): this join never repeats a row.
+    return enrolments.alias(
+        membership=FilteredRelation(
+            "user__group_memberships", condition=Q(user__group_memberships__edition=F("edition"))
         )
     )
-    words = fold(search).split()
-    if words:
-        enrolments = enrolments.alias(haystack=Unaccent(_HAYSTACK))
-        for word in words:
-            enrolments = enrolments.filter(haystack__contains=word)
-    if status in S.values:
-        enrolments = enrolments.filter(status=status)
-    if eligible is not None:
-        enrolments = enrolments.filter(eligible=eligible)
-    if gender == NO_GENDER:
-        enrolments = enrolments.filter(person_gender="")
-    elif gender in Profile.Gender.values:
-        enrolments = enrolments.filter(person_gender=gender)
-    if country:
-        enrolments = enrolments.filter(person_country=country)
-    if organisation.strip():
-        enrolments = enrolments.alias(unaccented_organisation=Unaccent("person_organisation")).filter(
-            unaccented_organisation__contains=fold(organisation.strip())
+
+
+def _roster_rows(edition: Edition, *, columns: str, filters: RosterFilters, today: dt.date | None) -> QuerySet:
+    """The edition's enrolments filtered and sorted; the computed columns `annotate`d (read) or `alias`ed.
+
+    With "alias" only the columns that a filter or the sort needs are computed: the page's ids are found without the
+    attendance, group and profile of the rows that are not shown.
+    """
+    enrolments = _with_membership(Enrolment.objects.filter(edition=edition))
+    computed = _roster_columns(edition, today)
+    if columns == "alias":
+        # Each alias joins its table even unused: alias only what the filters and the sort use.
+        used = {
+            "person_organisation": bool(filters.search.strip() or filters.organisation.strip()),
+            "person_gender": bool(filters.gender),
+            "person_country": bool(filters.country),
+            "group_pk": bool(filters.group),
+            "present_count": filters.sort in ("attendance", "-attendance"),
+        }
+        enrolments = enrolments.alias(**{name: computed[name] for name, needed in used.items() if needed})
+    else:
+        enrolments = enrolments.annotate(**computed)
+    # Each word must be in the name, email or organisation: a word has no space, so it is in one of them.
+    for word in fold(filters.search).split():
+        enrolments = enrolments.filter(
+            functools.reduce(operator.or_, (FoldedContains(F(name), word) for name in _SEARCHED))
         )
-    if group == NO_GROUP:
+    if filters.status in S.values:
+        enrolments = enrolments.filter(status=filters.status)
+    if filters.eligible is not None:
+        enrolments = enrolments.filter(eligible=filters.eligible)
+    if filters.gender == NO_GENDER:
+        enrolments = enrolments.filter(person_gender="")
+    elif filters.gender in Profile.Gender.values:
+        enrolments = enrolments.filter(person_gender=filters.gender)
+    if filters.country:
+        enrolments = enrolments.filter(person_country=filters.country)
+    if filters.organisation.strip():
+        enrolments = enrolments.filter(FoldedContains(F("person_organisation"), fold(filters.organisation.strip())))
+    if filters.group == NO_GROUP:
         enrolments = enrolments.filter(group_pk__isnull=True)
-    elif str(group).isdigit():
-        enrolments = enrolments.filter(group_pk=int(group))
-    return enrolments.order_by(*ROSTER_SORTS.get(sort, ROSTER_SORTS[DEFAULT_SORT]), "pk")
+    elif str(filters.group).isdigit():
+        enrolments = enrolments.filter(group_pk=int(filters.group))
+    return enrolments.order_by(*ROSTER_SORTS.get(filters.sort, ROSTER_SORTS[DEFAULT_SORT]), "pk")
+
+
+def roster(edition: Edition, *, today: dt.date | None = None, **filters) -> QuerySet[Enrolment]:
+    """The edition's enrolments, filtered and sorted, one query for any number of rows (the export reads it).
+
+    Each row carries `person_*` (the profile's columns, empty without a profile), `group_name`, `group_pk` and
+    `present_count` (present marks in held sessions). `search` is accent-insensitive, every word must match the name,
+    email or organisation. `gender` and `group` take NO_GENDER / NO_GROUP for "not set". Keyword arguments: the
+    fields of RosterFilters.
+    """
+    return _roster_rows(edition, columns="annotate", filters=RosterFilters(**filters), today=today).select_related(
+        "user"
+    )
+
+
+def _page_number(number) -> int:
+    try:
+        return max(int(number), 1)
+    except (TypeError, ValueError):
+        return 1
+
+
+def counted_page(queryset: QuerySet, number, per_page: int, *, window: bool) -> Page:
+    """One page of `queryset` (sorted, one edition's rows) and how many rows there are, in one query.
+
+    The total rides along the page's rows as `total_rows`: a COUNT(*) OVER () window when the filters are costly (a
+    search folds every row: filtering once beats filtering twice), else a COUNT subquery, which an index answers
+    without reading, let alone sorting, every row. Unlike Paginator, which skips the page's query when nothing
+    matches, the same query runs whatever the data. A page past the end (a stale link) shows the last page, as
+    Paginator.get_page does, for two more queries. Returns a Page whose object_list is the list of rows.
+    """
+    number = _page_number(number)
+    if window:
+        total = Window(Count("*"))
+    else:
+        total = Subquery(queryset.order_by().values("edition").annotate(n=Count("pk")).values("n"))
+    counted = queryset.annotate(total_rows=total)
+
+    def rows_of(number: int) -> list:
+        return list(counted[(number - 1) * per_page : number * per_page])
+
+    rows = rows_of(number)
+    if not rows and number > 1:
+        number = max(1, math.ceil(queryset.count() / per_page))
+        rows = rows_of(number)
+    first = rows[0] if rows else None
+    count = (first["total_rows"] if isinstance(first, dict) else first.total_rows) if rows else 0
+    return Page(rows, number, Paginator(range(count), per_page))
+
+
+def roster_page(edition: Edition, *, number=1, per_page: int = 50, today: dt.date | None = None, **filters) -> Page:
+    """One page of roster() (same rows, same columns) in two queries, whatever the size of the roster.
+
+    The first query finds the page's ids and the total (counted_page), computing nothing but what the filters and the
+    sort need; the second reads the page's rows with their group, profile and attendance count, so the attendance
+    subquery runs for the rows shown, not for the whole edition.
+    """
+    wanted = RosterFilters(**filters)
+    ids = _roster_rows(edition, columns="alias", filters=wanted, today=today).values("pk")
+    page = counted_page(ids, number, per_page, window=bool(wanted.search.strip() or wanted.organisation.strip()))
+    page_ids = [row["pk"] for row in page.object_list]
+    rows = _roster_rows(edition, columns="annotate", filters=RosterFilters(sort=wanted.sort), today=today)
+    # An empty page still reads (nothing, from an id no row has): the same queries whatever the data.
+    page.object_list = list(rows.select_related("user").filter(pk__in=page_ids or [0]))
+    return page
 
 
 def with_rates(rows: Iterable[Enrolment], held: int) -> Iterator[Enrolment]:
@@ -416,16 +554,34 @@ def create_masterclass_sessions(edition: Edition, *, by: User, masterclass_ids: 
     return len(sessions)
 
 
-def checklist(event: AttendanceEvent) -> list[tuple[Enrolment, bool | None]]:
-    """Who is expected at this session, by name, with their saved mark (None: not recorded yet). Two queries."""
+CHECKLIST_PER_PAGE = 100
+
+
+def checklist(event: AttendanceEvent, *, search: str = "", number=1, per_page: int = CHECKLIST_PER_PAGE) -> Page:
+    """One page of who is expected at this session, by name, with their saved mark (None: not recorded yet).
+
+    `search` is the roster's (accent-insensitive words in the name, email or organisation). One query whatever the
+    size of the cohort: the mark comes as a join, the total as a window (counted_page). The page's object_list holds
+    (enrolment, mark) pairs.
+    """
     enrolments = (
         Enrolment.objects.filter(edition_id=event.edition_id, status__in=CHECKLIST_STATUSES)
         .select_related("user")
-        .annotate(person_organisation=Coalesce("user__profile__organisation", Value("")))
-        .order_by(_LAST, _FIRST, "pk")
+        .annotate(
+            person_organisation=Coalesce("user__profile__organisation", Value("")),
+            # One mark per session and enrolment (a database constraint): this join never repeats a row.
+            this_session=FilteredRelation("attendances", condition=Q(attendances__event=event)),
+            mark=F("this_session__present"),
+        )
     )
-    marks = dict(Attendance.objects.filter(event=event).values_list("enrolment_id", "present"))
-    return [(enrolment, marks.get(enrolment.pk)) for enrolment in enrolments]
+    words = fold(search).split()
+    for word in words:
+        enrolments = enrolments.filter(
+            functools.reduce(operator.or_, (FoldedContains(F(name), word) for name in _SEARCHED))
+        )
+    page = counted_page(enrolments.order_by(_LAST, _FIRST, "pk"), number, per_page, window=True)
+    page.object_list = [(enrolment, enrolment.mark) for enrolment in page.object_list]
+    return page
 
 
 @dataclass(frozen=True)
@@ -435,22 +591,31 @@ class AttendanceSaved:
     changed: int
 
 
-@transaction.atomic
-def record_attendance(event: AttendanceEvent, present_ids: Iterable, *, by: User) -> AttendanceSaved:
-    """Save the whole checklist: ticked people present, the others absent, in one transaction and constant queries.
+def _ids(values: Iterable) -> set[int]:
+    return {int(pk) for pk in values if str(pk).isdigit()}
 
-    Writes: Attendance rows, created in one bulk insert and changed in one bulk update (unchanged marks are left as they
-    were, with who recorded them). Ids outside the checklist (another edition, a withdrawal) are ignored.
+
+@transaction.atomic
+def record_attendance(
+    event: AttendanceEvent, present_ids: Iterable, *, by: User, shown_ids: Iterable | None = None
+) -> AttendanceSaved:
+    """Save the checklist: ticked people present, the others absent, in one transaction and constant queries.
+
+    `shown_ids`: the people of the page that was saved (the checklist is paginated): only they are marked, the ticked
+    ones present and the others absent; people on other pages keep their marks. None: the whole checklist. Writes:
+    Attendance rows, created in one bulk insert and changed in one bulk update (unchanged marks are left as they were,
+    with who recorded them). Ids outside the checklist (another edition, a withdrawal) are ignored.
     """
     _require_attendance_taker(event.edition, by)
     # lock: two organisers may save the same list at once; the second waits and sees the first one's marks.
     AttendanceEvent.objects.select_for_update().filter(pk=event.pk).first()
-    expected = set(
-        Enrolment.objects.filter(edition_id=event.edition_id, status__in=CHECKLIST_STATUSES).values_list(
-            "pk", flat=True
-        )
-    )
-    present = {int(pk) for pk in present_ids if str(pk).isdigit()} & expected
+    ticked = _ids(present_ids)
+    expected = Enrolment.objects.filter(edition_id=event.edition_id, status__in=CHECKLIST_STATUSES)
+    if shown_ids is not None:
+        # A ticked box was shown too, even if its hidden field went missing.
+        expected = expected.filter(pk__in=_ids(shown_ids) | ticked)
+    expected = set(expected.values_list("pk", flat=True))
+    present = ticked & expected
     existing = {mark.enrolment_id: mark for mark in Attendance.objects.filter(event=event, enrolment_id__in=expected)}
     now = timezone.now()
     new = [

@@ -2,7 +2,10 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -11,6 +14,10 @@ from .. import services
 from ..forms_roster import SessionForm
 from ..models import AttendanceEvent
 from ..permissions import edition_for
+from ..services.roster import checklist
+
+# A checklist this long still fits a phone: beyond, it is paged (a thousand boxes are slow to load and to tick).
+CHECKLIST_PER_PAGE = 100
 
 
 @login_required
@@ -50,31 +57,54 @@ def attendance_from_masterclasses(request, slug):
     return redirect("cohorts:attendance_list", slug=edition.slug)
 
 
+def _checklist_query(request, *names: str) -> str:
+    """The checklist's search and page, for links and the redirect after saving."""
+    params = QueryDict(mutable=True)
+    for name in names:
+        if request.GET.get(name):
+            params[name] = request.GET[name]
+    return params.urlencode()
+
+
 @login_required
 def attendance_take(request, slug, event_pk):
-    """The checklist: one checkbox per expected person, saved all at once. `?tick=all|none` pre-ticks every box."""
+    """The checklist, a page at a time: one checkbox per expected person, the page saved at once.
+
+    `?q=` searches it, `?page=` pages it, `?tick=all|none` pre-ticks or clears every box of the page. Saving marks the
+    people of the page only (their ids come back in hidden fields): the other pages keep their marks.
+    """
     edition = edition_for(request, slug, "cohorts.take_attendance")
     event = get_object_or_404(
-        AttendanceEvent.objects.filter(edition=edition).select_related("edition", "masterclass"), pk=event_pk
+        AttendanceEvent.objects.filter(edition=edition)
+        .select_related("edition", "masterclass")
+        .annotate(marked=Count("attendances")),
+        pk=event_pk,
     )
+    here = reverse("cohorts:attendance_take", args=[edition.slug, event.pk])
     if request.method == "POST":
-        saved = services.record_attendance(event, request.POST.getlist("present"), by=request.user)
+        saved = services.record_attendance(
+            event, request.POST.getlist("present"), by=request.user, shown_ids=request.POST.getlist("shown")
+        )
         messages.success(
             request,
             _("Attendance saved: %(present)d present, %(absent)d absent.")
             % {"present": saved.present, "absent": saved.absent},
         )
-        return redirect("cohorts:attendance_take", slug=edition.slug, event_pk=event.pk)
+        query = _checklist_query(request, "q", "page")
+        return redirect(f"{here}?{query}" if query else here)
+    search = request.GET.get("q", "")[:100]
+    page = checklist(event, search=search, number=request.GET.get("page"), per_page=CHECKLIST_PER_PAGE)
     tick = request.GET.get("tick")
-    rows = [
-        (enrolment, mark, {"all": True, "none": False}.get(tick, bool(mark)))
-        for enrolment, mark in services.checklist(event)
-    ]
+    rows = [(enrolment, mark, {"all": True, "none": False}.get(tick, bool(mark))) for enrolment, mark in page]
     context = {
         "edition": edition,
         "event": event,
         "rows": rows,
-        "recorded": any(mark is not None for _enrolment, mark, _ticked in rows),
+        "page": page,
+        "search": search,
+        "query": _checklist_query(request, "q", "page"),
+        "search_query": _checklist_query(request, "q"),
+        "recorded": event.marked > 0,
         "overridden": tick in ("all", "none"),
     }
     return render(request, "cohorts/attendance_take.html", context)

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,16 +16,21 @@ from .. import services
 from ..forms_roster import ParticipantAddForm, RosterActionForm, RosterFilterForm
 from ..models import Enrolment
 from ..permissions import edition_for
+from ..services.roster import roster_page
 
 ROSTER_PER_PAGE = 50
 # The sortable columns: the first click sorts this way, the second reverses.
 SORTABLE = {"name": "name", "status": "status", "grade": "-grade", "attendance": "-attendance"}
 
 
-def _filtered(request, edition):
-    form = RosterFilterForm(
+def _filter_form(request, edition) -> RosterFilterForm:
+    return RosterFilterForm(
         request.GET, countries=services.roster_countries(edition), groups=services.roster_groups(edition)
     )
+
+
+def _filtered(request, edition):
+    form = _filter_form(request, edition)
     filters = form.filters()
     return form, filters, services.roster(edition, **filters)
 
@@ -52,8 +56,10 @@ def _sort_links(request, current: str) -> dict[str, dict]:
 @login_required
 def roster(request, slug):
     edition = edition_for(request, slug, "cohorts.view_roster")
-    form, filters, enrolments = _filtered(request, edition)
-    page = Paginator(enrolments, ROSTER_PER_PAGE).get_page(request.GET.get("page"))
+    form = _filter_form(request, edition)
+    filters = form.filters()
+    # Only the page's rows are read with their group and attendance, in the same queries whatever the data.
+    page = roster_page(edition, number=request.GET.get("page"), per_page=ROSTER_PER_PAGE, **filters)
     held = services.held_session_count(edition)
     page.object_list = list(services.with_rates(page.object_list, held))
     context = {

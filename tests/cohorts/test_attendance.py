@@ -153,7 +153,7 @@ def test_saving_the_checklist_marks_ticked_present_and_the_others_absent(english
     there, away = person(edition, "Diarra"), person(edition, "Keïta")
     client.force_login(organiser)
 
-    response = client.post(checklist_url(session), {"present": [there.pk]})
+    response = client.post(checklist_url(session), {"present": [there.pk], "shown": [there.pk, away.pk]})
 
     assert response.url == checklist_url(session)
     assert marks(session) == {there.pk: True, away.pk: False}
@@ -261,13 +261,79 @@ def test_checklist_saves_in_a_constant_number_of_queries(
     later = AttendanceEvent.objects.create(edition=edition, title="Atelier, jour 2", date=dt.date(2023, 6, 13))
     client.force_login(organiser)
     with django_assert_max_num_queries(15) as few:
-        client.post(checklist_url(session), {"present": one})
+        client.post(checklist_url(session), {"present": one, "shown": one})
     many = one + _crowd(edition, 29, start=1)
 
     with django_assert_max_num_queries(len(few.captured_queries)):
-        client.post(checklist_url(later), {"present": many[::2]})
+        client.post(checklist_url(later), {"present": many[::2], "shown": many})
     with django_assert_max_num_queries(len(few.captured_queries) + 1):  # new marks and changed ones: two writes
-        client.post(checklist_url(session), {"present": many[1::2]})
+        client.post(checklist_url(session), {"present": many[1::2], "shown": many})
 
     assert marks(later) == {pk: index % 2 == 0 for index, pk in enumerate(many)}
     assert marks(session) == {pk: index % 2 == 1 for index, pk in enumerate(many)}
+
+
+# --- A long checklist, a page at a time ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def long_checklist(edition, monkeypatch):
+    """Five people, two per page."""
+    monkeypatch.setattr("cohorts.views.attendance.CHECKLIST_PER_PAGE", 2)
+    return [person(edition, f"Diarra {n}").pk for n in range(5)]
+
+
+def test_a_long_checklist_is_shown_a_page_at_a_time(client, organiser, session, long_checklist):
+    client.force_login(organiser)
+
+    first = client.get(checklist_url(session))
+    last = client.get(checklist_url(session), {"page": 3})
+    beyond = client.get(checklist_url(session), {"page": 9})
+
+    assert [row[0].pk for row in first.context["rows"]] == long_checklist[:2]
+    assert first.context["page"].paginator.count == 5
+    assert [row[0].pk for row in last.context["rows"]] == long_checklist[4:]
+    assert [row[0].pk for row in beyond.context["rows"]] == long_checklist[4:]
+    assert first.content.decode().count('name="shown"') == 2
+
+
+def test_saving_a_page_leaves_the_other_pages_marks_alone(english, client, organiser, session, long_checklist):
+    client.force_login(organiser)
+    page_one, page_two = long_checklist[:2], long_checklist[2:4]
+    client.post(checklist_url(session), {"present": page_one, "shown": page_one})
+
+    response = client.post(checklist_url(session) + "?page=2", {"present": page_two[:1], "shown": page_two})
+
+    assert marks(session) == {page_one[0]: True, page_one[1]: True, page_two[0]: True, page_two[1]: False}
+    assert response.url == checklist_url(session) + "?page=2"
+    assert messages_of(response)[-1] == "Attendance saved: 1 present, 1 absent."
+
+
+def test_tick_all_ticks_the_page_shown(client, organiser, session, long_checklist):
+    client.force_login(organiser)
+
+    response = client.get(checklist_url(session), {"page": 2, "tick": "all"})
+
+    assert [(row[0].pk, row[2]) for row in response.context["rows"]] == [(pk, True) for pk in long_checklist[2:4]]
+    assert "page=2&amp;tick=none" in response.content.decode()
+
+
+def test_the_checklist_searches_names_without_accents(client, organiser, edition, session):
+    keita, _diarra = person(edition, "Kéïta"), person(edition, "Diarra")
+    client.force_login(organiser)
+
+    response = client.get(checklist_url(session), {"q": "keita"})
+
+    assert [row[0].pk for row in response.context["rows"]] == [keita.pk]
+    assert response.context["page"].paginator.count == 1
+
+
+def test_saving_a_search_result_marks_only_the_people_found(client, organiser, edition, session):
+    keita, diarra = person(edition, "Kéïta"), person(edition, "Diarra")
+    services.record_attendance(session, [diarra.pk], by=organiser)
+    client.force_login(organiser)
+
+    response = client.post(checklist_url(session) + "?q=keita", {"shown": [keita.pk]})
+
+    assert marks(session) == {keita.pk: False, diarra.pk: True}
+    assert response.url == checklist_url(session) + "?q=keita"
