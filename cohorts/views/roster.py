@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +22,32 @@ from ..services.roster import roster_page
 ROSTER_PER_PAGE = 50
 # The sortable columns: the first click sorts this way, the second reverses.
 SORTABLE = {"name": "name", "status": "status", "grade": "-grade", "attendance": "-attendance"}
+
+
+# The status badge of a roster row, by enrolment status.
+BADGES = {
+    Enrolment.Status.ACTIVE: "text-bg-success",
+    Enrolment.Status.COMPLETED: "text-bg-success",
+    Enrolment.Status.ADMITTED: "text-bg-primary",
+    Enrolment.Status.INVITED: "text-bg-primary",
+    Enrolment.Status.WITHDRAWN: "text-bg-secondary",
+}
+OTHER_BADGE = "text-bg-light border"
+_PK_MARK = 987654321
+
+
+def _with_display(rows, slug: str):
+    """What each row of the page shows, computed here rather than by tags and filters in the loop of the template.
+
+    The profile address comes from one reverse() (the pk pasted in), the badge from BADGES, the grade as the filter
+    floatformat:"-2" writes it ("8.50", "12", in the language's format).
+    """
+    prefix, suffix = reverse("cohorts:participant_profile", args=[slug, _PK_MARK]).rsplit(str(_PK_MARK), 1)
+    for row in rows:
+        row.profile_url = f"{prefix}{row.pk}{suffix}"
+        row.badge_class = BADGES.get(row.status, OTHER_BADGE)
+        row.grade_display = "—" if row.grade is None else floatformat(row.grade, "-2")
+        yield row
 
 
 def _filter_form(request, edition) -> RosterFilterForm:
@@ -61,7 +88,7 @@ def roster(request, slug):
     # Only the page's rows are read with their group and attendance, in the same queries whatever the data.
     page = roster_page(edition, number=request.GET.get("page"), per_page=ROSTER_PER_PAGE, **filters)
     held = services.held_session_count(edition)
-    page.object_list = list(services.with_rates(page.object_list, held))
+    page.object_list = list(_with_display(services.with_rates(page.object_list, held), edition.slug))
     context = {
         "edition": edition,
         "form": form,

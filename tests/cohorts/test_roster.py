@@ -114,6 +114,20 @@ def test_roster_search_finds_names_stored_decomposed(client, organiser, edition)
     assert names_in(response) == ["Ke\u0301i\u0308ta"]
 
 
+@pytest.mark.parametrize(
+    ("query", "found"), [("nguyen", ["Nguyễn"]), ("lodz", ["Łódź"]), ("김", ["김"]), ("ᄀ", ["김"])]
+)
+def test_roster_search_folds_every_latin_letter_and_other_scripts_alike(client, organiser, edition, query, found):
+    enrol(edition, "Van", "Nguyễn")
+    enrol(edition, "Ewa", "Łódź")
+    enrol(edition, "Min", "김")
+    client.force_login(organiser)
+
+    response = client.get(roster_url(edition, q=query))
+
+    assert names_in(response) == found
+
+
 def test_roster_search_treats_like_wildcards_as_text(client, organiser, edition):
     enrol(edition, "Awa", "Diarra", organisation="100% Mali")
     enrol(edition, "Ali", "Sow", organisation="100 Mali")
@@ -566,7 +580,9 @@ def test_adding_a_participant_with_a_bad_email_shows_the_form_again(client, orga
     assert not User.objects.filter(first_name="Awa").exists()
 
 
-@pytest.mark.parametrize("text", ["Kéïta", "KÉÏTA", "Traoré", "Ke\u0301i\u0308ta", "Konɛ", "Ørsted", "Çà"])
+@pytest.mark.parametrize(
+    "text", ["Kéïta", "KÉÏTA", "Traoré", "Ke\u0301i\u0308ta", "Konɛ", "Ørsted", "Çà", "Nguyễn", "ŁÓDŹ", "Ǹdiaye", "김"]
+)
 def test_the_database_folds_text_like_python(edition, text):
     enrol(edition, "Awa", text)
 
