@@ -20,7 +20,7 @@ def edition_detail(request, slug):
         "phases": phases,
         "next_phase": next((phase for phase in phases if phase.ends_on >= today), None),
         "today": today,
-        "masterclasses": edition.masterclasses.all(),
+        "masterclasses": edition.masterclasses.prefetch_related("materials"),
         "my_roles": [role.label for role in Role if role in roles_in(request.user, edition)],
         "overview": services.edition_overview(edition) if can_manage else None,
         "jury": services.jury_of(edition) if can_see_jury else None,
