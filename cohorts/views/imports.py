@@ -7,6 +7,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from malisig.exports import csv_response
+
 from ..forms_imports import MappingForm, UploadForm
 from ..models import ImportJob, ImportRow
 from ..permissions import edition_for
@@ -80,8 +82,6 @@ def import_apply(request, slug, pk):
 
 @login_required
 def import_rejected_csv(request, slug, pk):
-    from malisig.exports import csv_response
-
     job = _job_for(request, slug, pk)
     rows = job.rows.filter(outcome=ImportRow.Outcome.REJECTED).values_list("line", "reason").iterator()
     return csv_response(f"rejets-{job.pk}.csv", [_("Line"), _("Reason")], rows)
