@@ -37,16 +37,6 @@ class School(models.Model):
         return self.acronym
 
 
-class EditionQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Editions where the user holds a role; every edition for site staff."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_staff:
-            return self
-        return self.filter(roles__user=user).distinct()
-
-
 class Edition(models.Model):
     """One yearly run of a school: its cohort, timeline and jury."""
 
@@ -83,8 +73,6 @@ class Edition(models.Model):
         help_text=_("Admit only people with a completion date or a completed flag."),
     )
     import_mapping = models.JSONField(_("remembered column mapping"), default=dict, blank=True, editable=False)
-
-    objects = EditionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("edition")

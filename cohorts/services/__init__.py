@@ -1,6 +1,6 @@
 """Every write about editions, roles, invitations and enrolments. Views call these; nothing else writes them."""
 
-from .editions import EditionOverview, edition_overview, grant_role, jury_of
+from .editions import EditionOverview, edition_overview, grant_role, jury_of, timeline_context
 from .editions_setup import (
     copy_edition_settings,
     create_edition,
@@ -124,6 +124,7 @@ __all__ = [
     "save_settings_rows",
     "school_for_name",
     "sessions_of",
+    "timeline_context",
     "transition_enrolment",
     "transitions_by_hand",
     "update_edition",

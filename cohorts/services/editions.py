@@ -2,12 +2,12 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count
+from django.db.models import Count, Prefetch
 from django.utils import timezone
 
 from malisig.models import User
 
-from ..models import Edition, EditionRole, Invitation, Role
+from ..models import Edition, EditionRole, Invitation, MasterclassMaterial, Role
 from ..rules import forget_roles
 
 
@@ -41,3 +41,19 @@ def jury_of(edition: Edition):
     """The jury, chair first."""
     jury_roles = [Role.JURY_CHAIR, Role.JUROR]
     return edition.roles.filter(role__in=jury_roles).select_related("user").order_by("-role", "user__last_name")
+
+
+def timeline_context(edition: Edition) -> dict:
+    """What the members' and the public edition pages show of the timeline: phases, what's next, masterclasses.
+
+    Material files are private (ARCHITECTURE: served by a permission-checked view), so only links are listed.
+    """
+    phases = list(edition.phases.all())
+    today = timezone.localdate()
+    links = MasterclassMaterial.objects.exclude(link="").order_by("pk")
+    return {
+        "phases": phases,
+        "today": today,
+        "next_phase": next((phase for phase in phases if phase.ends_on >= today), None),
+        "masterclasses": edition.masterclasses.prefetch_related(Prefetch("materials", queryset=links)),
+    }

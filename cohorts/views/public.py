@@ -1,10 +1,10 @@
 """Pages anyone may read, without an account: a school and its editions. Draft editions stay hidden (404)."""
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 
-from ..models import Edition, Enrolment, MasterclassMaterial, School, Sponsor
+from .. import services
+from ..models import Edition, Enrolment, School, Sponsor
 
 # People counted as the edition's participants on public pages.
 PARTICIPANT_STATUSES = (
@@ -37,19 +37,11 @@ def school_public(request, school_slug):
 
 def edition_public(request, slug):
     edition = get_object_or_404(_published_editions().select_related("school"), slug=slug)
-    phases = list(edition.phases.all())
-    today = timezone.localdate()
-    # Files are private (ARCHITECTURE: served by a permission-checked view); the public page lists links only.
-    links = MasterclassMaterial.objects.exclude(link="").order_by("pk")
-    masterclasses = edition.masterclasses.prefetch_related(Prefetch("materials", queryset=links))
     sponsors = list(edition.sponsors.all())
     context = {
         "edition": edition,
         "school": edition.school,
-        "phases": phases,
-        "today": today,
-        "next_phase": next((phase for phase in phases if phase.ends_on >= today), None),
-        "masterclasses": masterclasses,
+        **services.timeline_context(edition),
         "sponsors": [sponsor for sponsor in sponsors if sponsor.kind == Sponsor.Kind.SPONSOR],
         "partners": [sponsor for sponsor in sponsors if sponsor.kind == Sponsor.Kind.PARTNER],
     }
