@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from malisig.i18n import Localised
+from malisig.models import FoldedField, FoldingQuerySet, with_folds
 from malisig.uploads import RandomName, validate_image
 
 
@@ -202,7 +203,11 @@ class Profile(models.Model):
     sector = models.CharField(_("sector of origin"), max_length=100, blank=True)
     job_title = models.CharField(_("job title"), max_length=150, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    # What the roster's search reads: never set by hand.
+    folded_organisation = FoldedField(source="organisation")
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = FoldingQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("profile")
@@ -210,6 +215,11 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+    def save(self, *args, **kwargs) -> None:
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = with_folds(type(self), kwargs["update_fields"])
+        super().save(*args, **kwargs)
 
 
 class Enrolment(models.Model):
@@ -239,7 +249,18 @@ class Enrolment(models.Model):
         verbose_name = _("enrolment")
         verbose_name_plural = _("enrolments")
         constraints = [models.UniqueConstraint(fields=["edition", "user"], name="one_enrolment_per_edition")]
-        indexes = [models.Index(fields=["edition", "status"])]
+        indexes = [
+            models.Index(fields=["edition", "status"]),
+            # The roster's best grades first, of one status (cohorts.services.roster.ROSTER_SORTS["-grade"]: no grade
+            # last, written `grade IS NULL` since SQLite indexes cannot say NULLS LAST).
+            models.Index(
+                models.F("edition"),
+                models.F("status"),
+                models.ExpressionWrapper(models.Q(grade__isnull=True), output_field=models.BooleanField()),
+                models.F("grade").desc(),
+                name="enrolment_best_grades_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} · {self.edition}"

@@ -7,7 +7,10 @@ from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+from .text import fold
 
 
 def normalise_email(email: str) -> str:
@@ -20,7 +23,87 @@ def normalise_name(name: str) -> str:
     return unicodedata.normalize("NFC", name.replace("\xa0", " ").strip())
 
 
-class UserManager(BaseUserManager):
+class FoldedField(models.TextField):
+    """fold() of another column of the row (`source`), stored so that searching and sorting by it read a column.
+
+    Django fills it on every save() and bulk_create() (pre_save, like auto_now); FoldingQuerySet keeps it in step
+    through update() and bulk_update(), and with_folds() through save(update_fields=...). Text without a length
+    limit: folding may lengthen a name ("김" decomposes into jamo).
+    """
+
+    def __init__(self, *args, source: str, **kwargs):
+        self.source = source
+        kwargs.setdefault("editable", False)
+        kwargs.setdefault("blank", True)
+        kwargs.setdefault("default", "")
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["source"] = self.source
+        for option, value in (("editable", False), ("blank", True), ("default", "")):
+            if kwargs.get(option) == value:
+                del kwargs[option]
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance, add):
+        value = fold(getattr(model_instance, self.source) or "")
+        setattr(model_instance, self.attname, value)
+        return value
+
+
+def folds_of(model) -> dict[str, str]:
+    """The model's folded columns, by source column: {"last_name": "folded_last_name", ...}."""
+    return {field.source: field.name for field in model._meta.concrete_fields if isinstance(field, FoldedField)}
+
+
+def with_folds(model, fields) -> list[str]:
+    """`fields` plus the folded column of each source among them (for save(update_fields=...), bulk_update())."""
+    fields = list(fields)
+    return fields + [folded for source, folded in folds_of(model).items() if source in fields and folded not in fields]
+
+
+def refold(model, *, using: str = "default", batch_size: int = 2000) -> None:
+    """Recompute every row's folded columns (a migration adding one fills it with this)."""
+    folds = folds_of(model)
+    rows = model._base_manager.using(using).only("pk", *folds).order_by("pk")
+    batch = []
+    for row in rows.iterator(chunk_size=batch_size):
+        for source, folded in folds.items():
+            setattr(row, folded, fold(getattr(row, source) or ""))
+        batch.append(row)
+        if len(batch) == batch_size:
+            model._base_manager.using(using).bulk_update(batch, list(folds.values()))
+            batch = []
+    model._base_manager.using(using).bulk_update(batch, list(folds.values()))
+
+
+class FoldingQuerySet(models.QuerySet):
+    """update() and bulk_update() that keep each FoldedField in step with the column it folds."""
+
+    def update(self, **values):
+        for source, folded in folds_of(self.model).items():
+            if source in values and folded not in values:
+                if not isinstance(values[source], str | Promise):
+                    # An expression cannot be folded in Python: the caller sets the folded column too.
+                    raise TypeError(f"update({source}=<expression>) must also set {folded}")
+                values[folded] = fold(str(values[source]))
+        return super().update(**values)
+
+    update.alters_data = True
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        objs, fields = list(objs), list(fields)
+        for source, folded in folds_of(self.model).items():
+            if source in fields:
+                for obj in objs:
+                    setattr(obj, folded, fold(getattr(obj, source) or ""))
+        return super().bulk_update(objs, with_folds(self.model, fields), batch_size=batch_size)
+
+    bulk_update.alters_data = True
+
+
+class UserManager(BaseUserManager.from_queryset(FoldingQuerySet)):
     use_in_migrations = True
 
     def _create_user(self, email: str, password: str | None, **extra):
@@ -51,6 +134,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("email address"), unique=True)
     first_name = models.CharField(_("first name"), max_length=150, blank=True)
     last_name = models.CharField(_("last name"), max_length=150, blank=True)
+    # What searching and sorting by name or email read (an index sorts the roster by name): never set by hand.
+    folded_email = FoldedField(source="email")
+    folded_first_name = FoldedField(source="first_name")
+    folded_last_name = FoldedField(source="last_name")
     preferred_language = models.CharField(
         _("preferred language"),
         max_length=8,
@@ -74,6 +161,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name_plural = _("users")
         ordering = ["last_name", "first_name", "email"]
         constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+        indexes = [models.Index(fields=["folded_last_name", "folded_first_name"], name="user_folded_name_idx")]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.email
@@ -86,6 +174,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def save(self, *args, **kwargs) -> None:
         self.email = normalise_email(self.email)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = with_folds(type(self), kwargs["update_fields"])
         super().save(*args, **kwargs)
 
     def get_full_name(self) -> str:

@@ -8,22 +8,19 @@ import datetime as dt
 import functools
 import math
 import operator
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db import transaction
-from django.db.backends.signals import connection_created
 from django.db.models import (
     BooleanField,
     Case,
-    CharField,
     Count,
+    ExpressionWrapper,
     F,
     FilteredRelation,
-    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -34,10 +31,10 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Coalesce
-from django.dispatch import receiver
 from django.utils import timezone
 
 from malisig.models import User, normalise_name
+from malisig.text import fold
 
 from ..models import Attendance, AttendanceEvent, Edition, Enrolment, Masterclass, Profile
 from .enrolment import (
@@ -53,142 +50,12 @@ from .enrolment import (
 S = Enrolment.Status
 
 # ---------------------------------------------------------------------------------------------------------------------
-# Accent-insensitive search, the same on PostgreSQL and SQLite
+# Accent-insensitive search and sorting, the same on PostgreSQL and SQLite
 #
-# "Traore" must find "Traoré" and "keita" "Kéïta". PostgreSQL's `unaccent` is an extension we cannot count on, and
-# nothing new may be stored, so both sides fold text the same way: lower case, decomposed (NFD: "é" → "e" + U+0301),
-# the combining marks of COMBINING_MARKS removed, then the few letters with no decomposition (ø, đ, ł and the Bambara
-# ɛ, ɔ, ɲ, ŋ) mapped to their ASCII letter. In SQL that is
-#     translate(regexp_replace(normalize(lower(text), NFD), '[marks]', '', 'g'), LETTERS, ASCII)
-# (normalize() needs PostgreSQL 13 and a UTF8 database), skipped for ASCII text, which only needs lower(): about
-# 1.6 µs a value against 10 µs for a TRANSLATE with a table of every accented letter. In Python it is `fold()`, which
-# SQLite calls as the registered function malisig_fold, so the two cannot drift apart.
-
-# Combining marks, as character ranges: the same set for Python, a PostgreSQL regex and an SQLite GLOB class.
-COMBINING_MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
-# Letters that NFD leaves whole (both cases, in case the database's lower() misses one), and their base letter.
-LETTERS, ASCII = "ØøĐđŁłƐɛƆɔƝɲŊŋ", "ooddlleeoonnnn"
-
-
-def _fold_table() -> dict[int, int | None]:
-    """str.translate's table: every combining mark of COMBINING_MARKS deleted, LETTERS → ASCII."""
-    table: dict[int, int | None] = str.maketrans(LETTERS, ASCII)
-    ranges = COMBINING_MARKS
-    for start, end in zip(ranges[0::3], ranges[2::3], strict=True):
-        table.update(dict.fromkeys(range(ord(start), ord(end) + 1)))
-    return table
-
-
-_PYTHON_FOLD = _fold_table()
-
-
-def fold(text: str) -> str:
-    """What the database compares: lower case, no accents ("Kéïta" → "keita"), as the SQL of Unaccent."""
-    text = text.lower()
-    if text.isascii():
-        return text
-    return unicodedata.normalize("NFD", text).translate(_PYTHON_FOLD)
-
-
-def _sqlite_fold(text):
-    """fold() for SQLite, which passes LOWER(text): ASCII text (most names, every email) has nothing left to fold."""
-    if text is None:
-        return None
-    text = str(text)
-    return text if text.isascii() else fold(text)
-
-
-def _add_fold(connection) -> None:
-    connection.connection.create_function("malisig_fold", 1, _sqlite_fold, deterministic=True)
-    connection._malisig_fold = connection.connection
-
-
-@receiver(connection_created)
-def _register_fold(sender, connection, **kwargs) -> None:
-    if connection.vendor == "sqlite":
-        _add_fold(connection)
-
-
-def _ensure_fold(connection) -> None:
-    # A connection opened before this module was imported (the first request's) missed the signal.
-    connection.ensure_connection()
-    if getattr(connection, "_malisig_fold", None) is not connection.connection:
-        _add_fold(connection)
-
-
-class Unaccent(Func):
-    """fold() in SQL: compare it with `fold(query)`.
-
-    On PostgreSQL: CASE WHEN the text is ASCII (as many bytes as characters) THEN lower(text) ELSE the translate(...)
-    above END, so that ASCII names cost a lower() only.
-    """
-
-    output_field = CharField()
-
-    def as_sql(self, compiler, connection, **extra_context):
-        text, params = compiler.compile(self.source_expressions[0])
-        sql = (
-            f"(CASE WHEN octet_length({text}) = char_length({text}) THEN lower({text})"
-            f" ELSE translate(regexp_replace(normalize(lower({text}), NFD), %s, '', 'g'), %s, %s) END)"
-        )
-        return sql, (*params, *params, *params, *params, f"[{COMBINING_MARKS}]", LETTERS, ASCII)
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        _ensure_fold(connection)
-        text, params = compiler.compile(self.source_expressions[0])
-        return f"malisig_fold(LOWER({text}))", params
-
-
-def _glob_class(char: str) -> str:
-    """A GLOB pattern for one character of a folded word: what the stored text may hold there.
-
-    An ASCII letter comes from that letter in either case or from one non-ASCII character ("É", "ɛ"); any other
-    character may come from one stored character (";" from the Greek question mark) or, if not ASCII, from part of one
-    (a Hangul syllable decomposes into two or three jamo): a wildcard, the LIKE that follows decides.
-    """
-    if char.isascii() and char.isalpha():
-        return f"[{char}{char.upper()}{_NOT_ASCII}]"
-    if char.isascii() and char.isdigit():
-        return f"[{char}{_NOT_ASCII}]"
-    return "?" if char.isascii() else "*"
-
-
-_NOT_ASCII = "\u0080-\U0010ffff"
-_COMBINING = f"*[{COMBINING_MARKS}]*"
-
-
-class FoldedContains(Func):
-    """Whether Unaccent(text) contains `word`, a folded word (fold()): a condition for filter().
-
-    On SQLite, folding every row in Python is what a search costs, so the row's own text is tried first: a plain LIKE
-    (case-insensitive for ASCII) settles ASCII text, and only text that could match once folded (a GLOB that lets any
-    non-ASCII character stand for a letter, or text with combining marks) is folded.
-    """
-
-    output_field = BooleanField()
-
-    def __init__(self, expression, word: str):
-        super().__init__(expression)
-        self.word = word
-
-    def _pattern(self, connection) -> str:
-        return f"%{connection.ops.prep_for_like_query(self.word)}%"
-
-    def as_sql(self, compiler, connection, **extra_context):
-        folded, params = compiler.compile(Unaccent(self.source_expressions[0]).resolve_expression(compiler.query))
-        return f"{folded} LIKE %s", (*params, self._pattern(connection))
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        _ensure_fold(connection)
-        text, params = compiler.compile(self.source_expressions[0])
-        like = self._pattern(connection)
-        coarse = "*" + "".join(_glob_class(char) for char in self.word) + "*"
-        sql = (
-            f"({text} LIKE %s ESCAPE '\\' OR (LENGTH({text}) <> LENGTH(CAST({text} AS BLOB))"
-            f" AND ({text} GLOB %s OR {text} GLOB %s) AND malisig_fold(LOWER({text})) LIKE %s ESCAPE '\\'))"
-        )
-        return sql, (*params, like, *params, *params, *params, coarse, *params, _COMBINING, *params, like)
-
+# "Traore" must find "Traoré" and "keita" "Kéïta": the searched words are folded (malisig.text.fold: lower case, no
+# accents) and compared with the people's names, email and organisation folded when saved (FoldedField columns:
+# User.folded_*, Profile.folded_organisation), so that a search reads plain columns and the roster's sort by name an
+# index, whatever the database.
 
 # ---------------------------------------------------------------------------------------------------------------------
 # The roster
@@ -198,13 +65,38 @@ CHECKLIST_STATUSES = (S.ADMITTED, S.INVITED, S.ACTIVE, S.COMPLETED)
 NO_GROUP = "none"
 NO_GENDER = "none"
 PROFILE_COLUMNS = ("gender", "country", "city", "organisation", "sector", "job_title", "phone")
-# What the search looks in; `person_organisation` is annotated by roster().
-_SEARCHED = ("user__first_name", "user__last_name", "user__email", "person_organisation")
+# What the search looks in besides the organisation (see _people_with).
+_SEARCHED = ("folded_last_name", "folded_first_name", "folded_email")
+
+
+def _with_organisation_containing(word: str) -> QuerySet[Profile]:
+    """The user ids of the profiles whose organisation contains `word`, a folded word."""
+    return Profile.objects.filter(folded_organisation__contains=word).values("user_id")
+
+
+def _people_with(word: str) -> QuerySet[User]:
+    """The ids of the people whose name, email or organisation contains `word`, a folded word.
+
+    A word has no space, so it is in one of them. A subquery of its own rather than conditions on the roster's rows
+    (and a UNION rather than an OR, which PostgreSQL cannot estimate): the database finds the few people matching
+    before joining their enrolments.
+    """
+    found = functools.reduce(operator.or_, (Q(**{f"{name}__contains": word}) for name in _SEARCHED))
+    return User.objects.filter(found).order_by().values("pk").union(_with_organisation_containing(word), all=True)
+
+
+def _matching(enrolments: QuerySet[Enrolment], search: str) -> QuerySet[Enrolment]:
+    """The enrolments of people matching each word of `search`, accents and case aside."""
+    for word in fold(search).split():
+        enrolments = enrolments.filter(user__in=_people_with(word))
+    return enrolments
+
 
 _STATUS_ORDER = Case(
     *(When(status=status, then=Value(i)) for i, status in enumerate(S.values)), output_field=IntegerField()
 )
-_LAST, _FIRST = Unaccent("user__last_name"), Unaccent("user__first_name")
+_LAST, _FIRST = F("user__folded_last_name"), F("user__folded_first_name")
+_NO_GRADE = ExpressionWrapper(Q(grade__isnull=True), output_field=BooleanField())
 
 # The whitelisted sort keys of the roster; "-" reverses.
 ROSTER_SORTS = {
@@ -213,7 +105,8 @@ ROSTER_SORTS = {
     "status": (_STATUS_ORDER.asc(), _LAST.asc(), _FIRST.asc()),
     "-status": (_STATUS_ORDER.desc(), _LAST.asc(), _FIRST.asc()),
     "grade": (F("grade").asc(nulls_last=True), _LAST.asc()),
-    "-grade": (F("grade").desc(nulls_last=True), _LAST.asc()),
+    # Descending, no grade last: written so that an index (Enrolment.Meta) gives the best grades of a status first.
+    "-grade": (_NO_GRADE.asc(), F("grade").desc(), _LAST.asc()),
     "attendance": (F("present_count").asc(), _LAST.asc()),
     "-attendance": (F("present_count").desc(), _LAST.asc()),
 }
@@ -287,7 +180,6 @@ def _roster_rows(edition: Edition, *, columns: str, filters: RosterFilters, toda
     if columns == "alias":
         # Each alias joins its table even unused: alias only what the filters and the sort use.
         used = {
-            "person_organisation": bool(filters.search.strip() or filters.organisation.strip()),
             "person_gender": bool(filters.gender),
             "person_country": bool(filters.country),
             "group_pk": bool(filters.group),
@@ -296,11 +188,7 @@ def _roster_rows(edition: Edition, *, columns: str, filters: RosterFilters, toda
         enrolments = enrolments.alias(**{name: computed[name] for name, needed in used.items() if needed})
     else:
         enrolments = enrolments.annotate(**computed)
-    # Each word must be in the name, email or organisation: a word has no space, so it is in one of them.
-    for word in fold(filters.search).split():
-        enrolments = enrolments.filter(
-            functools.reduce(operator.or_, (FoldedContains(F(name), word) for name in _SEARCHED))
-        )
+    enrolments = _matching(enrolments, filters.search)
     if filters.status in S.values:
         enrolments = enrolments.filter(status=filters.status)
     if filters.eligible is not None:
@@ -312,7 +200,7 @@ def _roster_rows(edition: Edition, *, columns: str, filters: RosterFilters, toda
     if filters.country:
         enrolments = enrolments.filter(person_country=filters.country)
     if filters.organisation.strip():
-        enrolments = enrolments.filter(FoldedContains(F("person_organisation"), fold(filters.organisation.strip())))
+        enrolments = enrolments.filter(user__in=_with_organisation_containing(fold(filters.organisation.strip())))
     if filters.group == NO_GROUP:
         enrolments = enrolments.filter(group_pk__isnull=True)
     elif str(filters.group).isdigit():
@@ -340,24 +228,26 @@ def _page_number(number) -> int:
         return 1
 
 
-def counted_page(queryset: QuerySet, number, per_page: int, *, window: bool) -> Page:
+def counted_page(queryset: QuerySet, number, per_page: int, *, window: bool, counted: QuerySet | None = None) -> Page:
     """One page of `queryset` (sorted, one edition's rows) and how many rows there are, in one query.
 
     The total rides along the page's rows as `total_rows`: a COUNT(*) OVER () window when the filters are costly (a
-    search folds every row: filtering once beats filtering twice), else a COUNT subquery, which an index answers
-    without reading, let alone sorting, every row. Unlike Paginator, which skips the page's query when nothing
-    matches, the same query runs whatever the data. A page past the end (a stale link) shows the last page, as
-    Paginator.get_page does, for two more queries. Returns a Page whose object_list is the list of rows.
+    search reads every row: filtering once beats filtering twice), else a COUNT subquery of `counted` (the same rows
+    without the joins that only the page needs; default `queryset`), which an index answers without reading, let alone
+    sorting, every row. Unlike Paginator, which skips the page's query when nothing matches, the same query runs
+    whatever the data. A page past the end (a stale link) shows the last page, as Paginator.get_page does, for two more
+    queries. Returns a Page whose object_list is the list of rows.
     """
     number = _page_number(number)
     if window:
         total = Window(Count("*"))
     else:
-        total = Subquery(queryset.order_by().values("edition").annotate(n=Count("pk")).values("n"))
-    counted = queryset.annotate(total_rows=total)
+        rows = queryset if counted is None else counted
+        total = Subquery(rows.order_by().values("edition").annotate(n=Count("pk")).values("n"))
+    with_total = queryset.annotate(total_rows=total)
 
     def rows_of(number: int) -> list:
-        return list(counted[(number - 1) * per_page : number * per_page])
+        return list(with_total[(number - 1) * per_page : number * per_page])
 
     rows = rows_of(number)
     if not rows and number > 1:
@@ -368,20 +258,36 @@ def counted_page(queryset: QuerySet, number, per_page: int, *, window: bool) -> 
     return Page(rows, number, Paginator(range(count), per_page))
 
 
+# What the roster page shows of an enrolment and its person (roster_page reads nothing else).
+PAGE_FIELDS = (
+    "status",
+    "eligible",
+    "eligibility_reason",
+    "grade",
+    "user",
+    "user__first_name",
+    "user__last_name",
+    "user__email",
+)
+
+
 def roster_page(edition: Edition, *, number=1, per_page: int = 50, today: dt.date | None = None, **filters) -> Page:
-    """One page of roster() (same rows, same columns) in two queries, whatever the size of the roster.
+    """One page of roster() (same rows, same computed columns) in two queries, whatever the size of the roster.
 
     The first query finds the page's ids and the total (counted_page), computing nothing but what the filters and the
     sort need; the second reads the page's rows with their group, profile and attendance count, so the attendance
-    subquery runs for the rows shown, not for the whole edition.
+    subquery runs for the rows shown, not for the whole edition. Of the enrolment and the user, only PAGE_FIELDS are
+    read: the others (dates, password...) would cost their conversion on every row.
     """
     wanted = RosterFilters(**filters)
     ids = _roster_rows(edition, columns="alias", filters=wanted, today=today).values("pk")
     page = counted_page(ids, number, per_page, window=bool(wanted.search.strip() or wanted.organisation.strip()))
-    page_ids = [row["pk"] for row in page.object_list]
-    rows = _roster_rows(edition, columns="annotate", filters=RosterFilters(sort=wanted.sort), today=today)
+    position = {row["pk"]: index for index, row in enumerate(page.object_list)}
+    # In the first query's order, rather than sorted again by the database.
+    rows = _roster_rows(edition, columns="annotate", filters=RosterFilters(), today=today).order_by()
     # An empty page still reads (nothing, from an id no row has): the same queries whatever the data.
-    page.object_list = list(rows.select_related("user").filter(pk__in=page_ids or [0]))
+    rows = rows.select_related("user").only(*PAGE_FIELDS).filter(pk__in=list(position) or [0])
+    page.object_list = sorted(rows, key=lambda row: position[row.pk])
     return page
 
 
@@ -396,8 +302,10 @@ def with_rates(rows: Iterable[Enrolment], held: int) -> Iterator[Enrolment]:
 
 def roster_countries(edition: Edition) -> list[str]:
     """The countries of the edition's people, for the roster's filter."""
+    # Profiles of the edition's people, not joined through their user: one join fewer on every row.
+    people = Enrolment.objects.filter(edition=edition).values("user_id")
     return list(
-        Profile.objects.filter(user__enrolments__edition=edition)
+        Profile.objects.filter(user_id__in=people)
         .exclude(country="")
         .order_by("country")
         .values_list("country", flat=True)
@@ -562,12 +470,15 @@ def checklist(event: AttendanceEvent, *, search: str = "", number=1, per_page: i
     """One page of who is expected at this session, by name, with their saved mark (None: not recorded yet).
 
     `search` is the roster's (accent-insensitive words in the name, email or organisation). One query whatever the
-    size of the cohort: the mark comes as a join, the total as a window (counted_page). The page's object_list holds
-    (enrolment, mark) pairs.
+    size of the cohort: the mark comes as a join, the total as a window when searching, else as a subquery
+    (counted_page). The page's object_list holds (enrolment, mark) pairs.
     """
+    expected = Enrolment.objects.filter(edition_id=event.edition_id, status__in=CHECKLIST_STATUSES)
+    # Only what the checklist shows: the other columns (dates, password...) would cost their conversion on every row.
+    shown = ("status", "user", "user__first_name", "user__last_name", "user__email")
     enrolments = (
-        Enrolment.objects.filter(edition_id=event.edition_id, status__in=CHECKLIST_STATUSES)
-        .select_related("user")
+        expected.select_related("user")
+        .only(*shown)
         .annotate(
             person_organisation=Coalesce("user__profile__organisation", Value("")),
             # One mark per session and enrolment (a database constraint): this join never repeats a row.
@@ -575,12 +486,10 @@ def checklist(event: AttendanceEvent, *, search: str = "", number=1, per_page: i
             mark=F("this_session__present"),
         )
     )
-    words = fold(search).split()
-    for word in words:
-        enrolments = enrolments.filter(
-            functools.reduce(operator.or_, (FoldedContains(F(name), word) for name in _SEARCHED))
-        )
-    page = counted_page(enrolments.order_by(_LAST, _FIRST, "pk"), number, per_page, window=True)
+    enrolments = _matching(enrolments, search)
+    page = counted_page(
+        enrolments.order_by(_LAST, _FIRST, "pk"), number, per_page, window=bool(fold(search).split()), counted=expected
+    )
     page.object_list = [(enrolment, enrolment.mark) for enrolment in page.object_list]
     return page
 
