@@ -2,9 +2,10 @@
 
 The file is read twice, streamed both times: the first pass counts rows and finds emails that occur
 more than once; the second cleans each row, merges duplicates (later non-empty values win), decides
-create / update / unchanged, and writes in batches with a bounded number of queries per batch.
-Only the rows of duplicated emails are held until their last occurrence, so memory does not grow
-with the file.
+create / update / unchanged, and writes in batches with a bounded number of queries per batch: one
+query reads what the database knows of the batch's people, and services/import_writes.py writes the
+batch (COPY and set-based statements on PostgreSQL, bulk ORM queries elsewhere). Only the rows of
+duplicated emails are held until their last occurrence, so memory does not grow with the file.
 """
 
 import logging
@@ -19,6 +20,8 @@ from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import FilteredRelation, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,15 +31,14 @@ from ..importing.columns import guess_mapping
 from ..importing.eligibility import EligibilityRule, evaluate
 from ..importing.readers import Table, UnreadableFile, open_table
 from ..importing.rows import CleanRow, Rejection, clean_row
-from ..models import Edition, Enrolment, EnrolmentChange, ImportJob, ImportRow, Profile
+from ..models import Edition, Enrolment, ImportJob, ImportRow
+from .import_writes import ENROLMENT_FIELDS, PROFILE_FIELDS, WritePlan, record_rows, write_plan
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 500
+BATCH_SIZE = 2000
 MAX_FILE_BYTES = 20 * 1024 * 1024
 S = Enrolment.Status
-PROFILE_FIELDS = ("gender", "country", "city", "organisation", "sector", "job_title", "phone")
-ENROLMENT_FIELDS = ("grade", "completed_course", "completion_date", "external_id", "eligible", "eligibility_reason")
 GENDERS = {
     "f": "female", "femme": "female", "female": "female", "feminin": "female", "féminin": "female", "woman": "female",
     "m": "male", "h": "male", "homme": "male", "male": "male", "masculin": "male", "man": "male",
@@ -160,7 +162,7 @@ def run_job(job: ImportJob, *, dry_run: bool) -> ImportSummary:
                 fileobj,
                 mapping={name: int(index) for name, index in job.mapping.items()},
                 dry_run=dry_run,
-                record=lambda rows: ImportRow.objects.bulk_create([ImportRow(job=job, **row) for row in rows]),
+                record=lambda rows: record_rows(job, rows),
                 progress=lambda done, total: ImportJob.objects.filter(pk=job.pk).update(
                     rows_done=done, rows_total=total
                 ),
@@ -309,6 +311,7 @@ class _Batch:
         self.edition, self.rule, self.summary, self.dry_run = edition, rule, summary, dry_run
         self.rows: list[CleanRow] = []
         self.outcomes: list[dict] = []
+        self.verdicts: dict[tuple, tuple[bool, str]] = {}
 
     def __len__(self) -> int:
         return len(self.rows) + len(self.outcomes)
@@ -336,44 +339,32 @@ class _Batch:
         return outcomes
 
     def _decide_and_write(self) -> None:
-        emails = [row.email for row in self.rows]
-        users = {user.email: user for user in User.objects.filter(email__in=emails)}
-        profiles = {profile.user_id: profile for profile in Profile.objects.filter(user__email__in=emails)}
-        enrolments = {
-            enrolment.user_id: enrolment
-            for enrolment in Enrolment.objects.filter(edition=self.edition, user__email__in=emails)
-        }
-        plan = _Plan()
+        known = _known_people(self.edition, [row.email for row in self.rows])
+        plan = WritePlan()
         for row in self.rows:
-            self._decide(row, users.get(row.email), profiles, enrolments, plan)
+            self._decide(row, known.get(row.email), plan)
         if not self.dry_run:
-            plan.write(self.edition)
+            write_plan(plan)
 
-    def _decide(self, row: CleanRow, user, profiles, enrolments, plan: "_Plan") -> None:
-        eligible, why_not = evaluate(row, self.rule)
-        why_not = str(why_not or "")  # translated and formatted once, in the organiser's language
+    def _decide(self, row: CleanRow, known: "_Known | None", plan: WritePlan) -> None:
+        eligible, why_not = self._evaluate(row)
         self.summary.eligible += eligible
         self.summary.not_eligible += not eligible
         wanted = _enrolment_values(row, eligible, why_not)
-        enrolment = enrolments.get(user.pk) if user else None
-        if enrolment is None:
+        if known is None or known.enrolment_id is None:
             self.summary.created += 1
             outcome = ImportRow.Outcome.CREATE
-            plan.create(row, user, wanted)
+            self._plan_creation(row, known, wanted, plan)
         else:
-            profile_changes = _profile_changes(profiles.get(user.pk), row)
+            profile_changes = _profile_changes(known, row)
             # The reason's wording follows the organiser's language: only the facts decide "updated".
-            enrolment_changes = {
-                key: value
-                for key, value in wanted.items()
-                if key != "eligibility_reason" and getattr(enrolment, key) != value
-            }
-            if enrolment_changes:
-                enrolment_changes["eligibility_reason"] = wanted["eligibility_reason"]
-            if profile_changes or enrolment_changes:
+            enrolment_changed = any(
+                known.enrolment[key] != value for key, value in wanted.items() if key != "eligibility_reason"
+            )
+            if profile_changes or enrolment_changed:
                 self.summary.updated += 1
                 outcome = ImportRow.Outcome.UPDATE
-                plan.update(user, profiles.get(user.pk), profile_changes, enrolment, enrolment_changes)
+                _plan_update(row.email, known, profile_changes, wanted if enrolment_changed else None, plan)
             else:
                 self.summary.unchanged += 1
                 outcome = ImportRow.Outcome.UNCHANGED
@@ -388,6 +379,82 @@ class _Batch:
                 "reason": why_not[:300],
             }
         )
+
+    def _evaluate(self, row: CleanRow) -> tuple[bool, str]:
+        """(eligible, reason), the reason translated and formatted once per distinct (grade, completion) facts."""
+        facts = (row.grade, row.completed, row.completion_date is None)
+        if facts not in self.verdicts:
+            eligible, why_not = evaluate(row, self.rule)
+            self.verdicts[facts] = (eligible, str(why_not or ""))
+        return self.verdicts[facts]
+
+    def _plan_creation(self, row: CleanRow, known: "_Known | None", wanted: dict, plan: WritePlan) -> None:
+        if known is None:
+            plan.users[row.email] = {
+                "email": row.email,
+                "first_name": row.first_name,
+                "last_name": row.last_name,
+                "password": unusable_password(),
+            }
+        status = S.ADMITTED if wanted["eligible"] else S.CANDIDATE
+        plan.enrolments[row.email] = {"edition_id": self.edition.pk, "status": status, **wanted}
+        if values := _profile_values(row):
+            plan.profiles[row.email] = values
+
+
+def _plan_update(email: str, known: "_Known", profile_changes: dict, enrolment: dict | None, plan: WritePlan) -> None:
+    if profile_changes:
+        if known.profile_id is None:
+            plan.profiles[email] = profile_changes
+        else:
+            plan.profile_updates[email] = (known.profile_id, {**known.profile, **profile_changes})
+    if enrolment is not None:
+        plan.enrolment_updates[email] = (known.enrolment_id, enrolment)
+        if enrolment["eligible"] and known.status == S.CANDIDATE:
+            plan.promotions[email] = known.enrolment_id
+
+
+@dataclass(slots=True)
+class _Known:
+    """What the database holds of one person: user, profile (if any) and enrolment in the edition (if any)."""
+
+    profile_id: int | None
+    profile: dict
+    enrolment_id: int | None
+    status: str | None
+    enrolment: dict
+
+
+_KNOWN_COLUMNS = (
+    "key",
+    "profile__pk",
+    *(f"profile__{name}" for name in PROFILE_FIELDS),
+    "this_enrolment__pk",
+    "this_enrolment__status",
+    *(f"this_enrolment__{name}" for name in ENROLMENT_FIELDS),
+)
+
+
+def _known_people(edition: Edition, emails: list[str]) -> dict[str, _Known]:
+    """The people of a batch already in the database, by email: one query, plain values (no model instances)."""
+    people = (
+        User.objects.annotate(key=Lower("email"))  # the unique index of identities
+        .filter(key__in=emails)
+        .annotate(this_enrolment=FilteredRelation("enrolments", condition=Q(enrolments__edition=edition)))
+        .order_by()
+        .values_list(*_KNOWN_COLUMNS)
+    )
+    profile_end = 2 + len(PROFILE_FIELDS)
+    known = {}
+    for values in people:
+        known[values[0]] = _Known(
+            profile_id=values[1],
+            profile=dict(zip(PROFILE_FIELDS, values[2:profile_end], strict=True)),
+            enrolment_id=values[profile_end],
+            status=values[profile_end + 1],
+            enrolment=dict(zip(ENROLMENT_FIELDS, values[profile_end + 2 :], strict=True)),
+        )
+    return known
 
 
 def _enrolment_values(row: CleanRow, eligible: bool, why_not: str) -> dict:
@@ -408,103 +475,8 @@ def _profile_values(row: CleanRow) -> dict:
     return values
 
 
-def _profile_changes(profile: Profile | None, row: CleanRow) -> dict:
+def _profile_changes(known: _Known, row: CleanRow) -> dict:
     wanted = _profile_values(row)
-    if profile is None:
+    if known.profile_id is None:
         return wanted
-    return {name: value for name, value in wanted.items() if getattr(profile, name) != value}
-
-
-class _Plan:
-    """The writes of one batch, done with bulk queries (ignore_conflicts: a concurrent import may race us)."""
-
-    def __init__(self):
-        self.new_people: dict[str, tuple[CleanRow, dict]] = {}
-        self.new_enrolments: list[tuple[str, dict]] = []
-        self.profiles_to_create: dict[str, dict] = {}
-        self.profiles_to_update: list[Profile] = []
-        self.enrolments_to_update: list[Enrolment] = []
-        self.now_eligible: list[Enrolment] = []
-
-    def create(self, row: CleanRow, user, wanted: dict) -> None:
-        if user is None:
-            self.new_people[row.email] = (row, wanted)
-        self.new_enrolments.append((row.email, wanted))
-        if values := _profile_values(row):
-            self.profiles_to_create[row.email] = values
-
-    def update(self, user, profile, profile_changes: dict, enrolment: Enrolment, changes: dict) -> None:
-        if profile_changes:
-            if profile is None:
-                self.profiles_to_create[user.email] = profile_changes
-            else:
-                for name, value in profile_changes.items():
-                    setattr(profile, name, value)
-                self.profiles_to_update.append(profile)
-        if changes:
-            for name, value in changes.items():
-                setattr(enrolment, name, value)
-            enrolment.updated_at = timezone.now()  # bulk_update skips auto_now
-            self.enrolments_to_update.append(enrolment)
-            if enrolment.eligible and enrolment.status == S.CANDIDATE:
-                self.now_eligible.append(enrolment)
-
-    def write(self, edition: Edition) -> None:
-        User.objects.bulk_create(
-            [
-                User(
-                    email=email,
-                    first_name=row.first_name,
-                    last_name=row.last_name,
-                    password=unusable_password(),
-                )
-                for email, (row, _wanted) in self.new_people.items()
-            ],
-            ignore_conflicts=True,
-        )
-        emails = [email for email, _wanted in self.new_enrolments] + list(self.profiles_to_create)
-        user_ids = dict(User.objects.filter(email__in=emails).values_list("email", "pk"))
-        self._write_profiles(user_ids)
-        self._write_enrolments(edition, user_ids)
-
-    def _write_profiles(self, user_ids: dict[str, int]) -> None:
-        Profile.objects.bulk_create(
-            [Profile(user_id=user_ids[email], **values) for email, values in self.profiles_to_create.items()],
-            ignore_conflicts=True,
-        )
-        if self.profiles_to_update:
-            Profile.objects.bulk_update(self.profiles_to_update, PROFILE_FIELDS)
-
-    def _write_enrolments(self, edition: Edition, user_ids: dict[str, int]) -> None:
-        new_user_ids = [user_ids[email] for email, _wanted in self.new_enrolments]
-        Enrolment.objects.bulk_create(
-            [
-                Enrolment(
-                    edition=edition,
-                    user_id=user_ids[email],
-                    status=S.ADMITTED if wanted["eligible"] else S.CANDIDATE,
-                    **wanted,
-                )
-                for email, wanted in self.new_enrolments
-            ],
-            ignore_conflicts=True,  # a concurrent import of the same people: the unique constraint decides
-        )
-        # Imports write statuses in bulk (not through transition_enrolment), but leave the same audit rows.
-        admitted_now = Enrolment.objects.filter(
-            edition=edition, user_id__in=new_user_ids, status=S.ADMITTED, changes__isnull=True
-        ).values_list("pk", flat=True)
-        admitted_note = _("Imported: eligible")
-        changes = [
-            EnrolmentChange(enrolment_id=pk, old=S.CANDIDATE, new=S.ADMITTED, note=admitted_note) for pk in admitted_now
-        ]
-        if self.enrolments_to_update:
-            Enrolment.objects.bulk_update(self.enrolments_to_update, [*ENROLMENT_FIELDS, "updated_at"])
-        if self.now_eligible:
-            Enrolment.objects.filter(pk__in=[e.pk for e in self.now_eligible], status=S.CANDIDATE).update(
-                status=S.ADMITTED
-            )
-            note = _("Imported again: now eligible")
-            changes += [
-                EnrolmentChange(enrolment=e, old=S.CANDIDATE, new=S.ADMITTED, note=note) for e in self.now_eligible
-            ]
-        EnrolmentChange.objects.bulk_create(changes)
+    return {name: value for name, value in wanted.items() if known.profile[name] != value}

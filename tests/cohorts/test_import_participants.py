@@ -10,10 +10,11 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import translation
 
-from cohorts.models import Enrolment, EnrolmentChange, ImportJob, ImportRow
+from cohorts.models import Enrolment, EnrolmentChange, ImportJob, ImportRow, Profile
 from cohorts.services.imports import ImportRefused, import_path
 from malisig.models import User
 from tests.conftest import speak
+from tests.factories import EnrolmentFactory, ProfileFactory, UserFactory
 
 S = Enrolment.Status
 HEADER = "Prénom;Nom;Adresse de courriel;Organisation;Pays;Genre;Note finale;Date d'achèvement"
@@ -104,6 +105,44 @@ def test_a_changed_grade_updates_and_admits_someone_now_eligible(passing_edition
     assert (summary.created, summary.updated) == (0, 1)
     sekou = Enrolment.objects.get(user__email="sekou@example.org")
     assert (sekou.grade, sekou.status, sekou.eligible) == (Decimal("10"), S.ADMITTED, True)
+    assert list(sekou.changes.values_list("old", "new")) == [(S.CANDIDATE, S.ADMITTED)]
+
+
+def test_a_changed_organisation_updates_the_profile(passing_edition, results, tmp_path):
+    import_path(passing_edition, results, dry_run=False)
+    moved = write(tmp_path, french_excel_csv("Sékou;Kéïta;sekou@example.org;Sotelma;Mali;M;9,99;06/09/2023"), "v2.csv")
+
+    summary = import_path(passing_edition, moved, dry_run=False)
+
+    assert (summary.created, summary.updated, summary.unchanged) == (0, 1, 0)
+    profile = Profile.objects.get(user__email="sekou@example.org")
+    assert (profile.organisation, profile.folded_organisation, profile.gender) == ("Sotelma", "sotelma", "male")
+    assert Enrolment.objects.get(user__email="sekou@example.org").grade == Decimal("9.99")
+
+
+def test_someone_known_from_another_edition_is_enrolled_with_the_same_account(edition, other_edition, tmp_path):
+    known = UserFactory(email="fanta@example.org", first_name="Fanta")
+    ProfileFactory(user=known, organisation="ISOC Mali")
+    EnrolmentFactory(edition=other_edition, user=known)
+    path = write(tmp_path, french_excel_csv("Fanta;Camara;FANTA@example.org;Sotelma;Mali;F;12;"))
+
+    summary = import_path(edition, path, dry_run=False)
+
+    assert summary.created == 1
+    assert User.objects.filter(email="fanta@example.org").count() == 1
+    assert Enrolment.objects.get(edition=edition).user == known
+    assert Profile.objects.get(user=known).organisation == "ISOC Mali"  # a new enrolment leaves the profile
+
+
+def test_an_account_stored_with_capitals_is_the_same_person(edition, tmp_path):
+    (stored,) = User.objects.bulk_create([User(email="Awa.Diarra@Example.org")])  # bulk_create skips save()
+    path = write(tmp_path, french_excel_csv("Awa;Diarra;awa.diarra@example.org;ISOC;Mali;F;12;"))
+
+    summary = import_path(edition, path, dry_run=False)
+
+    assert summary.created == 1
+    assert User.objects.count() == 1
+    assert Enrolment.objects.get().user_id == stored.pk
 
 
 def test_duplicates_inside_a_file_are_merged_and_reported(edition, tmp_path):
