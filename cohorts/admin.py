@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from malisig.sanitise import sanitise_html
+
 from .models import Edition, EditionRole, Invitation, Masterclass, Phase, School
 
 
@@ -25,6 +27,11 @@ class EditionAdmin(admin.ModelAdmin):
     list_filter = ["school", "status"]
     list_select_related = ["school"]
     inlines = [PhaseInline, MasterclassInline]
+
+    def save_model(self, request, obj, form, change):
+        # Pages render the stored concept note as is: the admin sanitises it like the organisers' form does.
+        obj.concept_note = sanitise_html(obj.concept_note)
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(EditionRole)
