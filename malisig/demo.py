@@ -13,12 +13,14 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.db.models import F
 
 from cohorts.importing.columns import guess_mapping
 from cohorts.models import Edition, EditionRole, Masterclass, Phase, Role, School
 from cohorts.services import activate_enrolment, grant_role, mark_email_verified
 from cohorts.services.imports import run_import
-from groups.models import Group, Membership, StakeholderType
+from groups import services as group_services
+from groups.models import Group, Membership
 from malisig.models import User
 from submissions.models import Assignment, Question
 
@@ -131,29 +133,8 @@ SPEAKERS = [
     "Dr Nafissatou Dembélé", "M. Yaya Coulibaly", "Mme Aïcha Touré", "M. Sory Ibrahima Keïta", "Mme Djeneba Sylla",
 ]  # fmt: skip
 
-STAKEHOLDERS = [
-    (
-        "government",
-        "Gouvernement",
-        "Government",
-        "Vous représentez l'État : sécurité publique, ordre, respect de la loi et des engagements internationaux.",
-        "You represent the State: public safety, order, the rule of law and international commitments.",
-    ),
-    (
-        "private-sector",
-        "Secteur privé",
-        "Private Sector",
-        "Vous représentez les entreprises : opérateurs, banques, commerce en ligne, start-up et leurs clients.",
-        "You represent business: operators, banks, online trade, start-ups and their customers.",
-    ),
-    (
-        "civil-society",
-        "Société civile",
-        "Civil Society",
-        "Vous représentez les citoyens, les associations, les médias et les défenseurs des droits.",
-        "You represent citizens, associations, the media and rights defenders.",
-    ),
-]
+GROUPS_PER_TYPE = 2
+GROUPS_SEED = 2023
 
 ASSIGNMENT_TITLE = ("Les coupures d'Internet en période de crise", "Internet shutdowns in times of crisis")
 ASSIGNMENT_STATEMENT = (
@@ -284,37 +265,21 @@ def _assignment(edition: Edition) -> Assignment:
     return assignment
 
 
-def _groups(edition: Edition, participants: list[User]) -> list[Group]:
-    groups = []
-    for position, (code, name_fr, name_en, brief_fr, brief_en) in enumerate(STAKEHOLDERS):
-        stakeholder, _ = StakeholderType.objects.get_or_create(
-            edition=edition,
-            code=code,
-            defaults={
-                "name_fr": name_fr,
-                "name_en": name_en,
-                "brief_fr": brief_fr,
-                "brief_en": brief_en,
-                "position": position,
-            },
-        )
-        group, _ = Group.objects.get_or_create(
-            edition=edition, name=name_fr, defaults={"stakeholder_type": stakeholder}
-        )
-        groups.append(group)
-    placed = set(Membership.objects.filter(edition=edition).values_list("user_id", flat=True))
-    for index, user in enumerate(participants):
-        if user.pk in placed:
-            continue
-        group = groups[index % len(groups)]
-        is_first = index < len(groups)
-        Membership.objects.create(
-            edition=edition,
-            group=group,
-            user=user,
-            group_role=Membership.GroupRole.COORDINATOR if is_first else Membership.GroupRole.MEMBER,
-        )
-    return groups
+def _groups(edition: Edition) -> None:
+    """The groups come from the automatic assignment, as an organiser would form them, then are published.
+
+    A second run places nobody (everyone has a group) and publishes nothing new. The demo's members count as told
+    about their group: seeding prints no pile of placement emails.
+    """
+    group_services.apply(edition, groups_per_type=GROUPS_PER_TYPE, seed=GROUPS_SEED, by=None)
+    for group in Group.objects.filter(edition=edition).exclude(
+        memberships__group_role=Membership.GroupRole.COORDINATOR
+    ):
+        first = group.memberships.order_by("user__last_name", "user__first_name", "pk").first()
+        if first is not None:
+            group_services.make_coordinator(edition, first.user_id, by=None)
+    Membership.objects.filter(edition=edition, notified_group=None).update(notified_group=F("group"))
+    group_services.publish(edition, by=None)
 
 
 def course_export() -> bytes:
@@ -360,7 +325,6 @@ def seed_demo() -> DemoSummary:
     _staff, was_created = _person(STAFF, password_hash)
     created += was_created
     people = ORGANISERS + JURY + demo_participants()
-    participants = []
     for person in people:
         user, was_created = _person(person, password_hash)
         created += was_created
@@ -368,8 +332,7 @@ def seed_demo() -> DemoSummary:
             grant_role(edition, user, person.role, by=None)
         if person.role == Role.PARTICIPANT:
             activate_enrolment(edition, user)  # as if they accepted the invitation sent after the import
-            participants.append(user)
-    _groups(edition, participants)
+    _groups(edition)
     role_labels = dict(Role.choices)
     logins = [(STAFF.email, "Site staff", f"{STAFF.first_name} {STAFF.last_name}")]
     logins += [

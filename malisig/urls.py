@@ -12,6 +12,7 @@ urlpatterns = [
     path("comptes/", include("allauth.urls")),
     path("editions/", include("cohorts.urls")),
     path("editions/", include("submissions.urls")),
+    path("editions/", include("groups.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from malisig.models import User, normalise_email, normalise_name
 
 from ..models import Edition, Enrolment, EnrolmentChange, Profile, Role
+from ..signals import enrolment_status_changed
 
 logger = logging.getLogger(__name__)
 
@@ -35,9 +36,11 @@ def transition_enrolment(enrolment: Enrolment, to: str, *, by: User | None, note
     enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
     if to not in ALLOWED.get(enrolment.status, ()):
         raise InvalidTransition(enrolment.status, to)
-    EnrolmentChange.objects.create(enrolment=enrolment, old=enrolment.status, new=to, by=by, note=note[:300])
+    old = enrolment.status
+    EnrolmentChange.objects.create(enrolment=enrolment, old=old, new=to, by=by, note=note[:300])
     enrolment.status = to
     enrolment.save(update_fields=["status", "updated_at"])
+    enrolment_status_changed.send(sender=Enrolment, enrolment=enrolment, old=old, by=by)
     return enrolment
 
 

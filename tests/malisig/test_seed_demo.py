@@ -1,6 +1,7 @@
 from django.core.management import call_command
 
 from cohorts.models import Edition, EditionRole, Enrolment, Masterclass, Phase, Role
+from groups.models import Formation as GroupFormation
 from groups.models import Group, Membership
 from malisig.demo import DEMO_PASSWORD
 from malisig.models import User
@@ -24,11 +25,13 @@ def test_seed_demo_builds_malisig_2023_and_prints_the_logins(db, capsys):
     assert edition.masterclasses.count() == 10
     assert edition.phases.count() == 5
     assert sorted(Group.objects.filter(edition=edition).values_list("stakeholder_type__code", flat=True)) == [
-        "civil-society",
-        "government",
-        "private-sector",
-    ]
+        "civil-society", "civil-society", "government", "government", "private-sector", "private-sector",
+    ]  # fmt: skip
     assert Membership.objects.filter(edition=edition).count() == 45
+    sizes = [group.memberships.count() for group in Group.objects.filter(edition=edition)]
+    assert max(sizes) - min(sizes) <= 1
+    assert Membership.objects.filter(edition=edition, group_role="coordinator").count() == 6
+    assert GroupFormation.objects.get(edition=edition).is_published
     assert list(edition.assignment.questions.values_list("position", flat=True)) == [1, 2, 3, 4, 5]
     assert all(question.text_fr and question.text_en for question in edition.assignment.questions.all())
     statuses = Enrolment.objects.filter(edition=edition).values_list("status", flat=True)

@@ -1,0 +1,1 @@
+"""Pages of group formation (organisers) and of the groups themselves (members, mentors)."""
