@@ -74,6 +74,7 @@ from django.test import Client, override_settings  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from group_assignment import groups_table, measure_group_assignment  # noqa: E402 - bench/group_assignment.py
 from imports import imports_table, measure_imports  # noqa: E402 - bench/imports.py, beside this script
 
 from cohorts.models import (  # noqa: E402
@@ -89,6 +90,8 @@ from cohorts.models import (  # noqa: E402
     Role,
     School,
 )
+from groups import defaults as group_defaults  # noqa: E402
+from groups.models import Formation as GroupFormation  # noqa: E402
 from groups.models import Group, Membership, StakeholderType  # noqa: E402
 from malisig import demo  # noqa: E402
 from malisig.models import User  # noqa: E402
@@ -148,6 +151,7 @@ class World:
     users: dict[str, User | None]
     enrolment_pk: int = 0
     attendance_event_pk: int = 0
+    group_pk: int = 0
     school_slug: str = "benchsig"
 
 
@@ -223,6 +227,17 @@ PAGES = [
     Page("edition settings", "organiser", edition_url("cohorts:edition_settings")),
     Page("my profile", "participant", site_url("cohorts:my_profile")),
     Page("public edition", "anonymous", edition_url("cohorts:edition_public")),
+    # Issue 4: groups. The measured edition has 1,000 participants large, one in ten without a group.
+    Page("group formation", "organiser", edition_url("groups:formation")),
+    Page("group formation search", "organiser", edition_url("groups:formation", "?q=traore")),
+    Page("automatic assignment preview", "organiser", edition_url("groups:automatic", "?mode=other&seed=7")),
+    Page("group settings", "organiser", edition_url("groups:group_settings")),
+    Page(
+        "group page",
+        "organiser",
+        lambda world: reverse("groups:group_detail", kwargs={"slug": world.edition_slug, "pk": world.group_pk}),
+    ),
+    Page("my group", "participant", edition_url("groups:my_group")),
     Page(
         "public school",
         "anonymous",
@@ -316,12 +331,14 @@ def seed(scale: Scale) -> World:
         seed_course_learners(measured_edition, other_editions_participants)
         enrolment_pk = Enrolment.objects.get(edition=measured_edition, user=measured["participant"]).pk
         event_pk = seed_attendance(measured_edition)
+        group_pk = Group.objects.filter(edition=measured_edition).order_by("pk").values_list("pk", flat=True)[0]
     analyse_tables()
     return World(
         edition_slug=edition_slug(MEASURED_EDITION_NUMBER),
         users={"anonymous": None, "staff": staff, **measured},
         enrolment_pk=enrolment_pk,
         attendance_event_pk=event_pk,
+        group_pk=group_pk,
     )
 
 
@@ -356,6 +373,7 @@ def seed_edition(school: School, number: int, scale: Scale, password_hash: str) 
     }
 
 
+UNASSIGNED_EVERY = 10
 GENDERS = ("female", "male")
 ORGANISATIONS = ("Orange Mali", "AMRTP", "AGETIC", "ISOC Mali", "USTTB", "Ecobank Mali", "Studio Tamani")
 
@@ -492,19 +510,9 @@ def grant_roles(edition: Edition, users: list[User], role: str, granted_by: User
 
 
 def seed_groups(edition: Edition, participants: list[User], group_count: int) -> None:
-    """Groups spread over the stakeholder types; participants dealt round-robin, the first of each coordinates."""
-    stakeholder_types = StakeholderType.objects.bulk_create(
-        StakeholderType(
-            edition=edition,
-            code=code,
-            name_fr=name_fr,
-            name_en=name_en,
-            brief_fr=b_fr,
-            brief_en=b_en,
-            position=position,
-        )
-        for position, (code, name_fr, name_en, b_fr, b_en) in enumerate(demo.STAKEHOLDERS)
-    )
+    """The default stakeholder types and groups over them; nine participants in ten dealt round-robin (the first
+    of each group coordinates), the tenth left for the formation screen's unassigned list; groups published."""
+    stakeholder_types = StakeholderType.objects.bulk_create(group_defaults.default_types(edition))
     plays = [stakeholder_types[index % len(stakeholder_types)] for index in range(group_count)]
     groups = Group.objects.bulk_create(
         Group(edition=edition, stakeholder_type=plays[index], name=f"{plays[index].name_fr} {index + 1}")
@@ -517,11 +525,14 @@ def seed_groups(edition: Edition, participants: list[User], group_count: int) ->
                 group=groups[index % group_count],
                 user=participant,
                 group_role=Membership.GroupRole.COORDINATOR if index < group_count else Membership.GroupRole.MEMBER,
+                notified_group=groups[index % group_count],
             )
             for index, participant in enumerate(participants)
+            if index % UNASSIGNED_EVERY != UNASSIGNED_EVERY - 1
         ),
         batch_size=BATCH_SIZE,
     )
+    GroupFormation.objects.create(edition=edition, published_at=timezone.now())
 
 
 def seed_invitations(edition: Edition, count: int, *, inviter: User, participants: list[User]) -> None:
@@ -833,7 +844,9 @@ def operations_table(operations: list[dict]) -> str:
     return markdown_table(headers, rows)
 
 
-def target_failures(pages: list[dict], operations: list[dict], imports: dict | None = None) -> list[str]:
+def target_failures(
+    pages: list[dict], operations: list[dict], imports: dict | None = None, groups: dict | None = None
+) -> list[str]:
     """The contract: same queries at both scales (pages and operations); pages' p95 within 3x the floor."""
     failures = [
         f"{row.get('page') or row.get('operation')} ({row['role']}): "
@@ -852,6 +865,11 @@ def target_failures(pages: list[dict], operations: list[dict], imports: dict | N
             f"import: {imports['dry_run']['rows_per_second']} rows/s dry run, {imports['apply']['rows_per_second']} "
             f"apply (target {imports['targets']['rows_per_second']}), "
             f"{imports['peak_memory_mb_50k_dry_run']} MB peak for 50,000 rows (limit {imports['targets']['peak_mb']})"
+        )
+    if groups is not None and not groups["targets"]["met"]:
+        failures.append(
+            f"automatic assignment: {groups['apply']['seconds']} s for {groups['participants']} people into "
+            f"{groups['groups']} groups (target {groups['targets']['seconds']} s), {groups['unplaced']} unplaced"
         )
     return failures
 
@@ -873,10 +891,11 @@ def write_results(
     operations: list[dict],
     *,
     imports: dict,
+    groups: dict,
     run_seconds: float,
     load: dict,
 ) -> None:
-    failures = target_failures(pages, operations, imports)
+    failures = target_failures(pages, operations, imports, groups)
     results = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "database": connection.vendor,
@@ -890,6 +909,7 @@ def write_results(
         "pages": pages,
         "operations": operations,
         "imports": imports,
+        "group_assignment": groups,
         "floor": {
             "page": "help",
             "role": FLOOR.role,
@@ -954,6 +974,8 @@ def main() -> None:
         runs = {scale.name: run_scale(scale) for scale in SCALES}
         empty_database()
         import_figures = measure_imports()
+        empty_database()
+        group_figures = measure_group_assignment()
     pages = compare_pages(runs["small"], runs["large"])
     operations = compare_operations(runs["small"], runs["large"])
     print("\n## small vs large\n")
@@ -963,9 +985,19 @@ def main() -> None:
         print(operations_table(operations))
     print()
     print(imports_table(import_figures))
+    print()
+    print(groups_table(group_figures))
     run_seconds = round(time.perf_counter() - started, 1)
-    write_results(runs, pages, operations, imports=import_figures, run_seconds=run_seconds, load=load_at_start)
-    failures = target_failures(pages, operations, import_figures)
+    write_results(
+        runs,
+        pages,
+        operations,
+        imports=import_figures,
+        groups=group_figures,
+        run_seconds=run_seconds,
+        load=load_at_start,
+    )
+    failures = target_failures(pages, operations, import_figures, group_figures)
     print(f"\nfloor: help page as participant; run took {run_seconds:.0f} s; results in bench/{RESULTS_PATH.name}")
     if failures:
         print("targets missed:\n" + "\n".join(f"- {failure}" for failure in failures))
