@@ -90,9 +90,9 @@ from cohorts.models import (  # noqa: E402
     Role,
     School,
 )
-from groups import defaults as group_defaults  # noqa: E402
 from groups.models import Formation as GroupFormation  # noqa: E402
 from groups.models import Group, Membership, StakeholderType  # noqa: E402
+from groups.services.setup import default_types  # noqa: E402
 from malisig import demo  # noqa: E402
 from malisig.models import User  # noqa: E402
 from submissions.models import Assignment, Question  # noqa: E402
@@ -512,7 +512,7 @@ def grant_roles(edition: Edition, users: list[User], role: str, granted_by: User
 def seed_groups(edition: Edition, participants: list[User], group_count: int) -> None:
     """The default stakeholder types and groups over them; nine participants in ten dealt round-robin (the first
     of each group coordinates), the tenth left for the formation screen's unassigned list; groups published."""
-    stakeholder_types = StakeholderType.objects.bulk_create(group_defaults.default_types(edition))
+    stakeholder_types = StakeholderType.objects.bulk_create(default_types(edition))
     plays = [stakeholder_types[index % len(stakeholder_types)] for index in range(group_count)]
     groups = Group.objects.bulk_create(
         Group(edition=edition, stakeholder_type=plays[index], name=f"{plays[index].name_fr} {index + 1}")

@@ -49,6 +49,8 @@ def member_of_published_group(user, group: Group) -> bool:
 
 # Forming groups (types, groups, placements, automatic assignment, publication): the edition's organisers.
 rules.add_perm("groups.form_groups", is_site_staff | is_organiser)
+# The "my group" page is a participant's (it says when the groups are not published yet): roles only, no query.
+rules.add_perm("groups.open_own_group", is_participant)
 # A participant's own group page shows something once the groups are published.
 rules.add_perm("groups.see_own_group", is_participant & published)
 # A group's page (object: the group).
