@@ -1,10 +1,15 @@
-"""The practical assignment set to every group of an edition."""
+"""The practical assignment set to every group of an edition, the groups' drafts, files and submissions."""
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cohorts.models import Edition
+from groups.models import Group
 from malisig.i18n import Localised
+from malisig.uploads import RandomName
 
 
 class Assignment(models.Model):
@@ -42,3 +47,269 @@ class Question(models.Model):
 
     def __str__(self) -> str:
         return self.text_fr[:80]
+
+
+class AssignmentSettings(models.Model):
+    """When and how groups hand in: opening, deadline and late policy, deliverables, the statement to accept."""
+
+    class LatePolicy(models.TextChoices):
+        FLAGGED = "flagged", _("Late submissions allowed until the cut-off, and flagged")
+        HARD_STOP = "hard", _("Hard stop at the deadline")
+
+    assignment = models.OneToOneField(Assignment, on_delete=models.CASCADE, related_name="settings")
+    opens_at = models.DateTimeField(_("opens at"), null=True, blank=True)
+    deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
+    time_zone = models.CharField(_("time zone of the deadline"), max_length=64, default="Africa/Bamako")
+    late_policy = models.CharField(_("late policy"), max_length=10, choices=LatePolicy, default=LatePolicy.FLAGGED)
+    late_cutoff = models.DateTimeField(
+        _("late cut-off"), null=True, blank=True, help_text=_("With late submissions allowed: nothing after this.")
+    )
+    presentation_required = models.BooleanField(_("presentation required (PPTX or PDF)"), default=True)
+    attachments_allowed = models.BooleanField(_("optional attachments allowed"), default=True)
+    declaration_fr = models.TextField(
+        _("statement to accept (French)"),
+        default="Nous déclarons que ce document est notre propre travail et acceptons qu'il soit publié.",
+    )
+    declaration_en = models.TextField(
+        _("statement to accept (English)"),
+        default="We declare this document is our own work and agree to its publication.",
+        blank=True,
+    )
+    members_confirm = models.BooleanField(_("every member confirms before the coordinator submits"), default=False)
+
+    tr = Localised()
+
+    class Meta:
+        verbose_name = _("submission settings")
+        verbose_name_plural = _("submission settings")
+
+    def __str__(self) -> str:
+        return str(self.assignment)
+
+
+class SectionTemplate(models.Model):
+    """One part of the document every group writes: introduction, one per question, conclusion (the seed's shape)."""
+
+    class Kind(models.TextChoices):
+        INTRODUCTION = "introduction", _("Introduction")
+        QUESTION = "question", _("Question")
+        CONCLUSION = "conclusion", _("Conclusion")
+        OTHER = "other", _("Other")
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="section_templates")
+    position = models.PositiveSmallIntegerField(_("order"))
+    kind = models.CharField(_("kind"), max_length=15, choices=Kind, default=Kind.OTHER)
+    question = models.ForeignKey(
+        Question, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("question")
+    )
+    title_fr = models.CharField(_("title (French)"), max_length=200)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
+    word_limit = models.PositiveIntegerField(_("word limit"), null=True, blank=True)
+    required = models.BooleanField(_("required"), default=True)
+
+    tr = Localised()
+
+    class Meta:
+        verbose_name = _("document section")
+        verbose_name_plural = _("document sections")
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "position"], name="section_template_position_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.title_fr
+
+
+class Extension(models.Model):
+    """More time: for one group, or for the whole edition at once (group empty), e.g. when a shutdown is declared."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="extensions")
+    group = models.ForeignKey(
+        Group, on_delete=models.CASCADE, null=True, blank=True, related_name="extensions", verbose_name=_("group")
+    )
+    deadline = models.DateTimeField(_("new deadline"))
+    reason = models.CharField(_("reason"), max_length=300)
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    granted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("extension")
+        verbose_name_plural = _("extensions")
+        ordering = ["-granted_at"]
+
+    def __str__(self) -> str:
+        return f"{self.group or self.assignment}: {self.deadline}"
+
+
+class Section(models.Model):
+    """A group's draft of one part of the document. `version` counts saves: a save based on an older one conflicts."""
+
+    class Status(models.TextChoices):
+        TODO = "todo", pgettext_lazy("section status", "To do")
+        DRAFTING = "drafting", pgettext_lazy("section status", "Drafting")
+        READY = "ready", pgettext_lazy("section status", "Ready")
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="sections")
+    template = models.ForeignKey(SectionTemplate, on_delete=models.CASCADE, related_name="sections")
+    html = models.TextField(blank=True)
+    words = models.PositiveIntegerField(default=0)
+    version = models.PositiveIntegerField(default=0)
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.TODO)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
+        ordering = ["template__position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["group", "template"], name="one_section_per_group_and_part")]
+
+    def __str__(self) -> str:
+        return f"{self.group} · {self.template}"
+
+
+class SectionVersion(models.Model):
+    """Every save of a section, never changed afterwards: the history, and what a restore copies."""
+
+    class Origin(models.TextChoices):
+        TYPED = "typed", _("Typed")
+        OFFLINE = "offline", _("Saved on the device, sent later")
+        OFFLINE_PACK = "pack", _("Offline pack (DOCX)")
+        RESTORED = "restored", _("Restored")
+        MERGED = "merged", _("Merged after a conflict")
+
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    html = models.TextField(blank=True)
+    words = models.PositiveIntegerField(default=0)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    origin = models.CharField(max_length=10, choices=Origin, default=Origin.TYPED)
+    restored_from = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("section version")
+        verbose_name_plural = _("section versions")
+        ordering = ["section", "-number"]
+        constraints = [models.UniqueConstraint(fields=["section", "number"], name="section_version_number_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.section} v{self.number}"
+
+
+class SectionComment(models.Model):
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    text = models.TextField(_("comment"), max_length=4000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class GroupFile(models.Model):
+    """A file a group uploaded (presentation, attachment, image in a section), checked by content on the way in."""
+
+    class Role(models.TextChoices):
+        PRESENTATION = "presentation", _("Presentation")
+        ATTACHMENT = "attachment", _("Attachment")
+        IMAGE = "image", _("Image in a section")
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="files")
+    role = models.CharField(_("kind"), max_length=15, choices=Role)
+    file = models.FileField(upload_to=RandomName("private/groups"), max_length=200)
+    display_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=120)
+    size = models.PositiveBigIntegerField(default=0)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    # A new presentation replaces the previous one, which stays stored for the submissions that include it.
+    replaced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("group file")
+        verbose_name_plural = _("group files")
+        ordering = ["-uploaded_at", "-pk"]
+        indexes = [models.Index(fields=["group", "role"])]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class Submission(models.Model):
+    """A frozen snapshot of a group's document and files, handed in by its coordinator. Every submission is kept."""
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", pgettext_lazy("submission state", "Submitted")
+        WITHDRAWN = "withdrawn", pgettext_lazy("submission state", "Withdrawn")
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="submissions")
+    number = models.PositiveSmallIntegerField()
+    state = models.CharField(_("state"), max_length=20, choices=State, default=State.SUBMITTED)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    submitted_at = models.DateTimeField(default=timezone.now)
+    deadline = models.DateTimeField(null=True, blank=True, help_text=_("The group's deadline when it submitted."))
+    is_late = models.BooleanField(_("late"), default=False)
+    declaration = models.TextField(_("statement accepted"))
+
+    class Meta:
+        verbose_name = _("submission")
+        verbose_name_plural = _("submissions")
+        ordering = ["group", "-number"]
+        constraints = [models.UniqueConstraint(fields=["group", "number"], name="submission_number_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.group} #{self.number}"
+
+
+class SubmittedSection(models.Model):
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="sections")
+    template = models.ForeignKey(SectionTemplate, on_delete=models.SET_NULL, null=True, related_name="+")
+    position = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=200)
+    html = models.TextField(blank=True)
+    words = models.PositiveIntegerField(default=0)
+    version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["submission", "position"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SubmittedFile(models.Model):
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="files")
+    group_file = models.ForeignKey(GroupFile, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "group_file"], name="submitted_file_once_per_submission")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.group_file)
+
+
+class MemberConfirmation(models.Model):
+    """A member's "I have read the document and agree to submit it" (when the edition asks for it)."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="confirmations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    confirmed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["group", "user"], name="one_confirmation_per_member")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.group}"

@@ -1,9 +1,9 @@
 from django.urls import path
 
-from . import views
+from .views import assignment
 
 app_name = "submissions"
 
 urlpatterns = [
-    path("<slug:slug>/sujet/", views.assignment_detail, name="assignment_detail"),
+    path("<slug:slug>/sujet/", assignment.assignment_detail, name="assignment_detail"),
 ]

@@ -6,7 +6,7 @@ from django.utils import timezone
 from cohorts.models import Edition, EditionRole, Enrolment, Invitation, Masterclass, Phase, Profile, Role, School
 from groups.models import Group, Membership, StakeholderType
 from malisig.models import User
-from submissions.models import Assignment, Question
+from submissions.models import Assignment, AssignmentSettings, Question, SectionTemplate
 
 PASSWORD = "correct horse battery staple"
 
@@ -150,3 +150,21 @@ class EnrolmentFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     status = Enrolment.Status.ADMITTED
     eligible = True
+
+
+class SectionTemplateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SectionTemplate
+
+    assignment = factory.SubFactory(AssignmentFactory)
+    position = factory.Sequence(lambda n: n + 1)
+    kind = SectionTemplate.Kind.QUESTION
+    title_fr = factory.Sequence(lambda n: f"Partie {n + 1}")
+    title_en = factory.Sequence(lambda n: f"Part {n + 1}")
+
+
+class AssignmentSettingsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AssignmentSettings
+
+    assignment = factory.SubFactory(AssignmentFactory)

@@ -3,7 +3,7 @@ from django.shortcuts import render
 
 from cohorts.permissions import edition_for
 
-from .models import Assignment
+from ..models import Assignment
 
 
 @login_required

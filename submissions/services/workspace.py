@@ -1,0 +1,171 @@
+"""A group's workspace: its sections, saved with a version check so that no save ever overwrites another unseen.
+
+save_section() is the one writer of a section's text (typed, sent later from a device, from the offline pack, a
+restore, a merge): it locks the row, compares the version the writer started from with the stored one, and either
+writes a new version or returns the conflict with both texts. Nothing typed is lost: a conflict stores nothing and
+gives the writer's text back for the merge view.
+"""
+
+import re
+from dataclasses import dataclass
+from html import unescape
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from groups.models import Group
+from malisig.models import User
+from malisig.sanitise import sanitise_html
+
+from ..models import AssignmentSettings, Section, SectionComment, SectionTemplate, SectionVersion, Submission
+from .deadlines import window_for
+
+Origin = SectionVersion.Origin
+_TAG = re.compile(r"<[^>]+>")
+_WORD = re.compile(r"\w+(?:['’\-]\w+)*")
+
+
+class WorkspaceClosed(Exception):
+    """The group may not write now; `message` says why."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def word_count(html: str) -> int:
+    """Words as a reader counts them: "l'Internet" and "multi-acteurs" are one word each."""
+    text = unescape(_TAG.sub(" ", html or ""))
+    return len(_WORD.findall(text))
+
+
+def ensure_sections(group: Group) -> list[Section]:
+    """The group's sections, one per part of the document, created on first visit. Two queries (four the first)."""
+    templates = list(SectionTemplate.objects.filter(assignment__edition_id=group.edition_id).order_by("position"))
+    sections = {section.template_id: section for section in Section.objects.filter(group=group)}
+    missing = [Section(group=group, template=template) for template in templates if template.pk not in sections]
+    if missing:
+        Section.objects.bulk_create(missing, ignore_conflicts=True)
+        sections = {section.template_id: section for section in Section.objects.filter(group=group)}
+    ordered = [sections[template.pk] for template in templates if template.pk in sections]
+    for section in ordered:
+        section.template = next(template for template in templates if template.pk == section.template_id)
+    return ordered
+
+
+def settings_for(group: Group) -> AssignmentSettings | None:
+    return AssignmentSettings.objects.filter(assignment__edition_id=group.edition_id).first()
+
+
+def has_pending_submission(group: Group) -> bool:
+    """Submitted and not withdrawn: the workspace is read-only until the jury asks for changes."""
+    latest = Submission.objects.filter(group=group).order_by("-number").values_list("state", flat=True).first()
+    return latest == Submission.State.SUBMITTED
+
+
+def require_writable(group: Group, by: User) -> None:
+    """Raises PermissionDenied for someone outside the group, WorkspaceClosed when the group may not write now."""
+    if not by.has_perm("submissions.write_sections", group):
+        raise PermissionDenied
+    if has_pending_submission(group):
+        raise WorkspaceClosed(_("The document is submitted: it can no longer be edited."))
+    window = window_for(group, settings_for(group))
+    if not window.is_open:
+        raise WorkspaceClosed(_("The assignment is not open yet."))
+    if window.is_past_cutoff:
+        raise WorkspaceClosed(_("The deadline has passed: the document can no longer be edited."))
+
+
+@dataclass(frozen=True)
+class Saved:
+    section: Section
+    version: int
+    words: int
+    changed: bool  # False when the text was already the stored one (nothing new written)
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Someone saved since the writer's base version: both texts, for the merge view. Nothing was written."""
+
+    section: Section
+    base_version: int
+    their_version: int
+    their_html: str
+    their_author: User | None
+    your_html: str
+
+
+@transaction.atomic
+def save_section(
+    section: Section, html: str, *, base_version: int, by: User, origin: str = Origin.TYPED
+) -> Saved | Conflict:
+    """Save `html` (sanitised) as the section's next version if nobody saved since `base_version`.
+
+    The same text as stored is not a new version (a resend after a lost answer is harmless). Writes: the Section
+    row and one SectionVersion. Raises PermissionDenied / WorkspaceClosed.
+    """
+    group = Group.objects.select_related("edition").get(pk=section.group_id)
+    require_writable(group, by)
+    section = Section.objects.select_for_update().select_related("template").get(pk=section.pk)
+    clean = sanitise_html(html)
+    if clean == section.html:
+        return Saved(section=section, version=section.version, words=section.words, changed=False)
+    if base_version != section.version:
+        last = section.versions.select_related("author").first()
+        return Conflict(
+            section=section,
+            base_version=base_version,
+            their_version=section.version,
+            their_html=section.html,
+            their_author=last.author if last else None,
+            your_html=clean,
+        )
+    return _write(section, clean, by=by, origin=origin)
+
+
+def _write(section: Section, clean: str, *, by: User, origin: str, restored_from: int | None = None) -> Saved:
+    now = timezone.now()
+    section.html, section.words, section.version = clean, word_count(clean), section.version + 1
+    section.updated_by, section.updated_at = by, now
+    if section.status == Section.Status.TODO:
+        section.status = Section.Status.DRAFTING
+    section.save(update_fields=["html", "words", "version", "updated_by", "updated_at", "status"])
+    SectionVersion.objects.create(
+        section=section, number=section.version, html=clean, words=section.words, author=by, created_at=now,
+        origin=origin, restored_from=restored_from,
+    )  # fmt: skip
+    return Saved(section=section, version=section.version, words=section.words, changed=True)
+
+
+@transaction.atomic
+def restore_version(section: Section, number: int, *, by: User) -> Saved:
+    """Copy an old version's text as a new version (the history keeps everything)."""
+    group = Group.objects.select_related("edition").get(pk=section.group_id)
+    require_writable(group, by)
+    section = Section.objects.select_for_update().select_related("template").get(pk=section.pk)
+    old = SectionVersion.objects.get(section=section, number=number)
+    return _write(section, old.html, by=by, origin=Origin.RESTORED, restored_from=number)
+
+
+@transaction.atomic
+def set_status(section: Section, status: str, *, by: User) -> Section:
+    group = Group.objects.select_related("edition").get(pk=section.group_id)
+    require_writable(group, by)
+    if status not in Section.Status.values:
+        raise ValueError(status)
+    Section.objects.filter(pk=section.pk).update(status=status)
+    section.status = status
+    return section
+
+
+def add_comment(section: Section, text: str, *, by: User) -> SectionComment:
+    group = Group.objects.select_related("edition").get(pk=section.group_id)
+    if not by.has_perm("submissions.comment_sections", group):
+        raise PermissionDenied
+    text = text.strip()
+    if not text:
+        raise ValueError("empty comment")
+    return SectionComment.objects.create(section=section, author=by, text=text[:4000])
