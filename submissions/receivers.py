@@ -5,23 +5,52 @@ from django.dispatch import receiver
 
 from cohorts.signals import edition_copied
 
-from .models import Assignment, Question
+from .models import Assignment, AssignmentSettings, Question, SectionTemplate
 
 ASSIGNMENT_FIELDS = ("title_fr", "title_en", "statement_fr", "statement_en")
 QUESTION_FIELDS = ("position", "text_fr", "text_en", "guidance_fr", "guidance_en")
+# Not the dates: the new edition sets its own opening, deadline and cut-off.
+SETTINGS_FIELDS = (
+    "time_zone", "late_policy", "presentation_required", "attachments_allowed", "declaration_fr", "declaration_en",
+    "members_confirm",
+)  # fmt: skip
+SECTION_FIELDS = ("position", "kind", "title_fr", "title_en", "word_limit", "required")
+
+
+def _copy(row, names) -> dict:
+    return {name: getattr(row, name) for name in names}
 
 
 @receiver(edition_copied, dispatch_uid="submissions.copy_assignment")
 def copy_assignment(sender, *, source, target, by=None, **kwargs) -> None:
-    """Idempotent: an edition that already has an assignment keeps it."""
-    original = Assignment.objects.filter(edition=source).prefetch_related("questions").first()
+    """The assignment, its questions, its submission settings (without dates) and the document's structure.
+
+    Idempotent: an edition that already has an assignment keeps it.
+    """
+    original = (
+        Assignment.objects.filter(edition=source)
+        .select_related("settings")
+        .prefetch_related("questions", "section_templates")
+        .first()
+    )
     if original is None or Assignment.objects.filter(edition=target).exists():
         return
     with transaction.atomic():
-        copy = Assignment.objects.create(
-            edition=target, **{name: getattr(original, name) for name in ASSIGNMENT_FIELDS}
+        copy = Assignment.objects.create(edition=target, **_copy(original, ASSIGNMENT_FIELDS))
+        questions = Question.objects.bulk_create(
+            Question(assignment=copy, **_copy(question, QUESTION_FIELDS)) for question in original.questions.all()
         )
-        Question.objects.bulk_create(
-            Question(assignment=copy, **{name: getattr(question, name) for name in QUESTION_FIELDS})
-            for question in original.questions.all()
+        # A part answering a question answers the copy of that question (same order number).
+        by_position = {question.position: question for question in questions}
+        positions = {question.pk: question.position for question in original.questions.all()}
+        SectionTemplate.objects.bulk_create(
+            SectionTemplate(
+                assignment=copy,
+                question=by_position.get(positions.get(part.question_id)),
+                **_copy(part, SECTION_FIELDS),
+            )
+            for part in original.section_templates.all()
         )
+        submission_settings = getattr(original, "settings", None)
+        if submission_settings is not None:
+            AssignmentSettings.objects.create(assignment=copy, **_copy(submission_settings, SETTINGS_FIELDS))

@@ -4,6 +4,7 @@ import rules
 
 from cohorts.rules import is_edition_member, is_organiser, is_site_staff
 from groups.models import Membership
+from groups.rules import groups_are_published
 
 _MEMBERSHIP_CACHE = "_malisig_group_roles"
 
@@ -24,6 +25,12 @@ def is_group_member(user, group) -> bool:
 
 
 @rules.predicate
+def member_of_published_group(user, group) -> bool:
+    """Members see their group's workspace once the organisers publish the groups, not before."""
+    return is_group_member(user, group) and groups_are_published(group.edition)
+
+
+@rules.predicate
 def is_group_coordinator(user, group) -> bool:
     return group_role_of(user, group) == Membership.GroupRole.COORDINATOR
 
@@ -41,10 +48,12 @@ def organises_groups_edition(user, group) -> bool:
 rules.add_perm("submissions.view_assignment", is_site_staff | is_edition_member)
 # A group's workspace (object: the group): its members write; its mentor and the edition's organisers read and
 # comment; nobody else sees it (other groups, jurors before a submission: the review issue opens that door).
+# Members only once the groups are published: before that, nothing about the groups shows.
 rules.add_perm(
-    "submissions.view_workspace", is_group_member | is_group_mentor | organises_groups_edition | is_site_staff
+    "submissions.view_workspace",
+    member_of_published_group | is_group_mentor | organises_groups_edition | is_site_staff,
 )
-rules.add_perm("submissions.write_sections", is_group_member)
-rules.add_perm("submissions.comment_sections", is_group_member | is_group_mentor | organises_groups_edition)
-rules.add_perm("submissions.upload_files", is_group_member)
-rules.add_perm("submissions.submit_document", is_group_coordinator)
+rules.add_perm("submissions.write_sections", member_of_published_group)
+rules.add_perm("submissions.comment_sections", member_of_published_group | is_group_mentor | organises_groups_edition)
+rules.add_perm("submissions.upload_files", member_of_published_group)
+rules.add_perm("submissions.submit_document", is_group_coordinator & member_of_published_group)

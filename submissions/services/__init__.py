@@ -1,5 +1,21 @@
 """The assignment and the groups' work on it: every action that changes state, one function each."""
 
+from .assignment import (
+    DEFAULT_TIME_ZONE,
+    TIME_ZONES,
+    StructureRefused,
+    create_default_structure,
+    edition_window,
+    format_in_zone,
+    grant_extension,
+    rich_text,
+    save_assignment,
+    save_structure,
+    save_submission_settings,
+    short_title,
+    time_zone_choices,
+    zone_of,
+)
 from .deadlines import Window, window_for
 from .workspace import (
     Conflict,
@@ -17,18 +33,32 @@ from .workspace import (
 )
 
 __all__ = [
+    "DEFAULT_TIME_ZONE",
+    "TIME_ZONES",
     "Conflict",
     "Saved",
+    "StructureRefused",
     "Window",
     "WorkspaceClosed",
     "add_comment",
+    "create_default_structure",
+    "edition_window",
     "ensure_sections",
+    "format_in_zone",
+    "grant_extension",
     "has_pending_submission",
     "require_writable",
     "restore_version",
+    "rich_text",
+    "save_assignment",
     "save_section",
+    "save_structure",
+    "save_submission_settings",
     "set_status",
     "settings_for",
+    "short_title",
+    "time_zone_choices",
     "window_for",
     "word_count",
+    "zone_of",
 ]

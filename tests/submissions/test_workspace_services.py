@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from groups.models import Membership
+from groups.models import Formation, Membership
 from submissions import services
 from submissions.models import AssignmentSettings, Extension, Section, SectionVersion, Submission
 from tests.factories import (
@@ -29,6 +29,7 @@ def assignment(edition):
 
 @pytest.fixture
 def group(edition, assignment):
+    Formation.objects.create(edition=edition, published_at=timezone.now())
     return GroupFactory(edition=edition, name="Secteur privé")
 
 
@@ -117,6 +118,13 @@ def test_restoring_an_old_version_creates_a_new_one(section, awa):
     latest = SectionVersion.objects.get(section=section, number=3)
     assert latest.html == "<p>Première</p>" and latest.restored_from == 1
     assert SectionVersion.objects.filter(section=section).count() == 3
+
+
+def test_members_cannot_write_before_the_groups_are_published(edition, section, awa):
+    Formation.objects.filter(edition=edition).update(published_at=None)
+
+    with pytest.raises(PermissionDenied):
+        services.save_section(section, "<p>Trop tôt</p>", base_version=0, by=awa)
 
 
 def test_a_member_of_another_group_cannot_write(edition, section):
