@@ -5,15 +5,18 @@ same inputs; apply recomputes it under the formation lock and refuses if the inp
 fingerprint), so what the organiser saw is what happens.
 """
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cohorts.models import Edition, Enrolment
+from cohorts.models import Edition, Enrolment, Profile
 from cohorts.services.roster import fold
 from malisig.models import User
 
@@ -49,6 +52,15 @@ class GroupFigures:
         }
 
 
+class Placed(NamedTuple):
+    """Someone already in a group, as the plan needs them: their membership's id, group and pin, and who they are."""
+
+    membership_id: int
+    group_id: int
+    pinned: bool
+    person: Person
+
+
 @dataclass
 class Preview:
     mode: Mode
@@ -63,7 +75,7 @@ class Preview:
     plan: Plan = field(repr=False)
     new_groups: list[Group] = field(repr=False, default_factory=list)
     people: dict[int, Person] = field(repr=False, default_factory=dict)
-    current: dict[int, Membership] = field(repr=False, default_factory=dict)
+    current: dict[int, Placed] = field(repr=False, default_factory=dict)
 
     @property
     def size_spread(self) -> int:
@@ -74,6 +86,7 @@ class Preview:
         return {"groups": [figures.as_json() for figures in self.groups], "unassigned": self.unplaced}
 
 
+@functools.lru_cache(maxsize=4096)
 def _key(text: str) -> str:
     return " ".join(fold(text or "").split())
 
@@ -88,29 +101,37 @@ def sector_matcher(types: list[StakeholderType]):
                 words.append((alias, kind.code))
     # Longer words first: "société civile" before "société".
     words.sort(key=lambda pair: -len(pair[0]))
+    patterns = [(re.compile(rf"(?<!\w){re.escape(alias)}"), code) for alias, code in words]
+    known: dict[str, str] = {}  # a cohort repeats the same few sectors: match each once
 
     def sector_type(sector: str) -> str:
-        folded = _key(sector)
-        if not folded:
-            return ""
-        for alias, code in words:
-            if re.search(rf"(?<!\w){re.escape(alias)}", folded):
-                return code
-        return ""
+        code = known.get(sector)
+        if code is None:
+            folded = _key(sector)
+            code = next((match for pattern, match in patterns if pattern.search(folded)), "") if folded else ""
+            known[sector] = code
+        return code
 
     return sector_type
 
 
-def _people(edition: Edition, sector_type) -> dict[int, Person]:
-    rows = (
-        Enrolment.objects.filter(edition=edition, status__in=AUTO_PLACED_STATUSES)
-        .order_by("user_id")
-        .values_list(
-            "user_id", "user__profile__gender", "user__profile__organisation", "user__profile__country",
-            "user__profile__sector",
-        )
-    )  # fmt: skip
-    return {
+def _population(edition: Edition, sector_type) -> tuple[dict[int, Placed], dict[int, Person]]:
+    """Everyone in a group of the edition, and every participant who may be placed (admitted, invited or active),
+    both by user id in user id order.
+
+    Three queries of plain values, each table read once: the memberships, the candidates' ids, then the profiles of
+    both. (Memberships with their users and profiles as model instances, then the candidates joined to theirs, took
+    most of the preview's time; and PostgreSQL, which cannot guess how few of all users are the edition's, reads
+    every user and every profile for each join.)
+    """
+    memberships = Membership.objects.filter(edition=edition)
+    enrolled = Enrolment.objects.filter(edition=edition, status__in=AUTO_PLACED_STATUSES)
+    placed = list(memberships.order_by("user_id").values_list("user_id", "pk", "group_id", "pinned"))
+    candidate_ids = list(enrolled.order_by("user_id").values_list("user_id", flat=True))
+    profiles = Profile.objects.filter(
+        Q(user_id__in=memberships.values("user_id")) | Q(user_id__in=enrolled.values("user_id"))
+    ).values_list("user_id", "gender", "organisation", "country", "sector")
+    people = {
         pk: Person(
             id=pk,
             gender=gender or "",
@@ -118,21 +139,14 @@ def _people(edition: Edition, sector_type) -> dict[int, Person]:
             country=_key(country),
             sector_type=sector_type(sector or ""),
         )
-        for pk, gender, organisation, country, sector in rows
+        for pk, gender, organisation, country, sector in profiles
     }
 
+    def person(pk: int) -> Person:
+        return people.get(pk) or Person(id=pk)  # no profile: nothing known
 
-def _fixed_person(membership: Membership, sector_type) -> Person:
-    profile = getattr(membership.user, "profile", None)
-    if profile is None:
-        return Person(id=membership.user_id)
-    return Person(
-        id=membership.user_id,
-        gender=profile.gender,
-        organisation=_key(profile.organisation),
-        country=_key(profile.country),
-        sector_type=sector_type(profile.sector),
-    )
+    current = {pk: Placed(membership, group_id, pinned, person(pk)) for pk, membership, group_id, pinned in placed}
+    return current, {pk: person(pk) for pk in candidate_ids}
 
 
 def _fingerprint(*parts) -> str:
@@ -163,15 +177,13 @@ def preview(
         for index, group in enumerate(new_groups, start=1):
             group.pk = -index  # a stand-in id for the plan; the real one comes when the group is created
         groups = new_groups
-    memberships = list(Membership.objects.filter(edition=edition).select_related("user__profile").order_by("user_id"))
-    current = {m.user_id: m for m in memberships}
-    candidates = _people(edition, sector_type)
-    stays = {m.user_id for m in memberships if m.pinned or not rebalance}
+    current, candidates = _population(edition, sector_type)
+    stays = {pk for pk, placed in current.items() if placed.pinned or not rebalance}
     to_place = [person for pk, person in candidates.items() if pk not in stays]
     fixed: dict[int, list[Person]] = {group.pk: [] for group in groups}
-    for membership in memberships:
-        if membership.user_id in stays or membership.user_id not in candidates:
-            fixed[membership.group_id].append(_fixed_person(membership, sector_type))
+    for pk, placed in current.items():
+        if pk in stays or pk not in candidates:
+            fixed[placed.group_id].append(placed.person)
     slots = [
         GroupSlot(
             id=group.pk,
@@ -185,7 +197,7 @@ def preview(
     fingerprint = _fingerprint(
         mode.value, seed, groups_per_type, rebalance,
         [(g.pk, g.stakeholder_type.code, g.max_size) for g in groups],
-        [(m.user_id, m.group_id, m.pinned) for m in memberships],
+        [(pk, placed.group_id, placed.pinned) for pk, placed in current.items()],
         sorted(candidates.values(), key=lambda person: person.id),
     )  # fmt: skip
     figures = _figures(groups, slots, plan, {person.id: person for person in to_place}, new=bool(new_groups))
@@ -258,18 +270,19 @@ def apply(
     new, moved, changes = [], [], []
     for pk, group_id in plan.plan.placements.items():
         group_id = real_ids.get(group_id, group_id)
-        membership = plan.current.get(pk)
-        if membership is None:
+        placed = plan.current.get(pk)
+        if placed is None:
             new.append(Membership(edition=edition, group_id=group_id, user_id=pk, placed_at=now, placed_by=by))
             changes.append(PlacementChange(edition=edition, user_id=pk, to_group_id=group_id, by=by, at=now, note=note))
-        elif membership.group_id != group_id:
+        elif placed.group_id != group_id:
             changes.append(
-                PlacementChange(edition=edition, user_id=pk, from_group_id=membership.group_id, to_group_id=group_id,
+                PlacementChange(edition=edition, user_id=pk, from_group_id=placed.group_id, to_group_id=group_id,
                                 by=by, at=now, note=note)
             )  # fmt: skip
-            membership.group_id, membership.group_role = group_id, Membership.GroupRole.MEMBER
-            membership.placed_at, membership.placed_by = now, by
-            moved.append(membership)
+            moved.append(
+                Membership(pk=placed.membership_id, group_id=group_id, group_role=Membership.GroupRole.MEMBER,
+                           placed_at=now, placed_by=by)
+            )  # fmt: skip
     Membership.objects.bulk_update(moved, ["group", "group_role", "placed_at", "placed_by"], batch_size=1000)
     Membership.objects.bulk_create(new, batch_size=1000)
     PlacementChange.objects.bulk_create(changes, batch_size=1000)

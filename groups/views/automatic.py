@@ -3,6 +3,8 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from cohorts.permissions import edition_for
@@ -49,17 +51,41 @@ def automatic(request, slug):
         "edition": edition,
         "form": form,
         "plan": plan,
-        "has_groups": Group.objects.filter(edition=edition).exists(),
-        "preview_rows": _preview_rows(plan) if plan else [],
+        # a preview read the groups already: it plans new ones only when the edition has none
+        "has_groups": not plan.new_groups if plan else Group.objects.filter(edition=edition).exists(),
+        "preview_rows": _preview_rows(plan) if plan else "",
         "section": "automatic",
     }
     return render(request, "groups/automatic.html", context)
 
 
-def _preview_rows(plan: services.Preview) -> list:
-    """(figures, [(gender label, count)]) for each group of the preview."""
-    labels = services.gender_labels()
-    return [
-        (figures, [(labels.get(code, code), count) for code, count in figures.by_gender.items()])
-        for figures in plan.groups
-    ]
+# One group of the preview's table, written by format_html rather than by the template's loop (thirty groups: the
+# template engine's cost per variable was a good part of the page's time).
+_PREVIEW_ROW = (
+    '<tr><th scope="row">{name}{new}</th><td>{role}</td><td class="text-end">{size}</td><td>{genders}</td>'
+    '<td class="text-end">{organisations}</td><td class="text-end">{countries}</td>'
+    '<td class="text-end">{own_role}</td><td class="text-end">{newcomers}</td></tr>'
+)
+
+
+def _preview_rows(plan: services.Preview) -> str:
+    """The rows of the preview's table: each group's figures, its genders by label."""
+    labels = {code: str(label) for code, label in services.gender_labels().items()}
+    new = format_html(' <span class="badge text-bg-info">{}</span>', _("new"))
+    return mark_safe(  # noqa: S308 - each row is made by format_html
+        "".join(
+            format_html(
+                _PREVIEW_ROW,
+                name=figures.name,
+                new=new if figures.is_new else "",
+                role=figures.type_name,
+                size=figures.size,
+                genders=" · ".join(f"{labels.get(code, code)} {count}" for code, count in figures.by_gender.items()),
+                organisations=figures.organisations,
+                countries=figures.countries,
+                own_role=figures.own_role,
+                newcomers=figures.newcomers,
+            )
+            for figures in plan.groups
+        )
+    )

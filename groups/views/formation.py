@@ -13,6 +13,7 @@ from cohorts.permissions import edition_for
 from .. import services
 from ..forms import FormationActionForm, FormationSearchForm, PublicationForm
 from ..rules import groups_are_published
+from .board_html import board_html
 
 FORM_GROUPS = "groups.form_groups"
 
@@ -35,12 +36,11 @@ def formation(request, slug):
     context = {
         "edition": edition,
         "board": board,
+        **board_html(board, edition.slug, open_query=_query_without(request, "ouvert")),
         "search_form": search_form,
         "search": search,
         "query": request.GET.urlencode(),
         "page_query": _query_without(request, "page"),
-        "open_query": _query_without(request, "ouvert"),
-        "gender_labels": services.gender_labels(),
         "section": "formation",
     }
     return render(request, "groups/formation.html", context)

@@ -13,6 +13,7 @@ from .. import services
 from ..forms import CreateGroupsForm, DefaultTypesForm, GroupFormSet, StakeholderTypeFormSet, group_form_choices
 from ..models import StakeholderType
 from .formation import FORM_GROUPS
+from .group_table import group_table
 
 
 def _save_rows(request, edition, formset, save) -> bool:
@@ -77,7 +78,10 @@ def group_settings(request, slug):
     context = {
         "edition": edition,
         "formset": formset,
-        "helper": rows_helper(),
+        # read here: the template's dotted lookups on a formset try formset[name] first, which builds every form
+        "management_form": formset.management_form,
+        "formset_errors": formset.non_form_errors(),
+        "table": group_table(formset),
         "create_form": create_form,
         "has_types": bool(choices["types"]["choices"]),
         "section": "groups",
