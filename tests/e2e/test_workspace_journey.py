@@ -1,9 +1,11 @@
 """Writing the group document in the browser: two members at once, and one through a network cut."""
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from cohorts.models import Role
+from groups.models import Formation
 from submissions.models import Section, SectionVersion, Submission
 from tests.factories import (
     PASSWORD,
@@ -26,8 +28,9 @@ SAVE_WAIT = 15_000  # autosave waits 3 s after the last key; a slow runner gets 
 
 @pytest.fixture
 def workspace(transactional_db):
-    """An edition with a three-part document and a group of two members: Awa and Sékou."""
+    """An edition with a three-part document and a group of two members, Awa and Sékou; the groups are published."""
     edition = EditionFactory(slug="malisig-2023", title="MaliSIG 2023", year=2023)
+    Formation.objects.create(edition=edition, published_at=timezone.now())
     assignment = AssignmentFactory(edition=edition)
     for position, title in enumerate(["Introduction", "Légalité et légitimité", "Conclusion"], start=1):
         SectionTemplateFactory(assignment=assignment, position=position, title_fr=title, word_limit=300)
