@@ -4,11 +4,11 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.forms.models import fields_for_model
-from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from malisig.markup import attributes, format_row
 from malisig.models import User
 
 from .models import AttendanceEvent, Enrolment, Profile
@@ -29,14 +29,40 @@ class LightSelect(forms.Select):
 
     def render(self, name, value, attrs=None, renderer=None):
         chosen = set(self.format_value(value))
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            ((str(key), " selected" if str(key) in chosen else "", label) for key, label in self.choices),
+        options = "".join(
+            format_row(_OPTION, value=key, selected=" selected" if str(key) in chosen else "", label=label)
+            for key, label in self.choices
         )
-        return format_html(
-            '<select name="{}"{}>{}</select>', name, flatatt(self.build_attrs(self.attrs, attrs)), options
+        return format_row(
+            _SELECT, name=name, attrs=attributes(self.build_attrs(self.attrs, attrs)), options=SafeString(options)
         )
+
+
+class LightInput(forms.TextInput):
+    """An input written in Python rather than by Django's widget templates: the same HTML, a tenth of the cost.
+
+    The type comes from `attrs` ("type": "search"), as for forms.TextInput; LightInput(hidden=True) is a hidden input.
+    """
+
+    def __init__(self, attrs=None, *, hidden: bool = False):
+        super().__init__(attrs)
+        if hidden:
+            self.input_type = "hidden"
+
+    def render(self, name, value, attrs=None, renderer=None):
+        value = self.format_value(value)
+        return format_row(
+            _INPUT,
+            type=self.input_type,
+            name=name,
+            value="" if value is None else format_row(' value="{value}"', value=value),
+            attrs=attributes(self.build_attrs(self.attrs, attrs)),
+        )
+
+
+_OPTION = '<option value="{value}"{selected}>{label}</option>'
+_SELECT = '<select name="{name}"{attrs}>{options}</select>'
+_INPUT = '<input type="{type}" name="{name}"{value}{attrs}>'
 
 
 class RosterFilterForm(forms.Form):
@@ -46,7 +72,7 @@ class RosterFilterForm(forms.Form):
         label=_("Search"),
         required=False,
         max_length=100,
-        widget=forms.TextInput(attrs={**INPUT, "type": "search", "placeholder": _("Name, email or organisation")}),
+        widget=LightInput(attrs={**INPUT, "type": "search", "placeholder": _("Name, email or organisation")}),
     )
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[ANY, *Enrolment.Status.choices], widget=LightSelect(SELECT)
@@ -64,11 +90,11 @@ class RosterFilterForm(forms.Form):
         widget=LightSelect(SELECT),
     )
     country = forms.ChoiceField(label=_("Country"), required=False, widget=LightSelect(SELECT))
-    organisation = forms.CharField(
-        label=_("Organisation"), required=False, max_length=100, widget=forms.TextInput(INPUT)
-    )
+    organisation = forms.CharField(label=_("Organisation"), required=False, max_length=100, widget=LightInput(INPUT))
     group = forms.ChoiceField(label=_("Group"), required=False, widget=LightSelect(SELECT))
-    sort = forms.ChoiceField(required=False, choices=[(key, key) for key in ROSTER_SORTS], widget=forms.HiddenInput)
+    sort = forms.ChoiceField(
+        required=False, choices=[(key, key) for key in ROSTER_SORTS], widget=LightInput(hidden=True)
+    )
 
     def __init__(self, *args, countries: list[str], groups: list[tuple[int, str]], **kwargs):
         super().__init__(*args, **kwargs)

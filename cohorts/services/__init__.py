@@ -59,7 +59,6 @@ from .roster import (
     profile_of,
     record_attendance,
     roster,
-    roster_countries,
     roster_groups,
     sessions_of,
     transitions_by_hand,
@@ -67,6 +66,7 @@ from .roster import (
     with_rates,
     withdraw_enrolments,
 )
+from .roster_facts import roster_countries, roster_facts_changed
 
 __all__ = [
     "CHECKLIST_STATUSES",
@@ -119,6 +119,7 @@ __all__ = [
     "revoke_invitation",
     "roster",
     "roster_countries",
+    "roster_facts_changed",
     "roster_groups",
     "save_concept_note",
     "save_settings_rows",

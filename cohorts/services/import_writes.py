@@ -29,6 +29,7 @@ from psycopg import sql
 from malisig.models import User, with_folds
 
 from ..models import Enrolment, EnrolmentChange, ImportJob, ImportRow, Profile
+from .roster_facts import roster_facts_changed
 
 S = Enrolment.Status
 PROFILE_FIELDS = ("gender", "country", "city", "organisation", "sector", "job_title", "phone")
@@ -53,7 +54,8 @@ class WritePlan:
 def write_plan(plan: WritePlan) -> None:
     """Write one batch's plan, in the caller's transaction.
 
-    Writes: Users, Profiles, Enrolments, and one EnrolmentChange per enrolment created admitted or promoted.
+    Writes: Users, Profiles, Enrolments, and one EnrolmentChange per enrolment created admitted or promoted; the
+    roster's cached facts forgotten (bulk writes send no signal).
     """
     if not plan:
         return
@@ -61,6 +63,7 @@ def write_plan(plan: WritePlan) -> None:
         _write_with_copy(plan)
     else:
         _write_with_orm(plan)
+    roster_facts_changed()
 
 
 def record_rows(job: ImportJob, rows: list[dict]) -> None:

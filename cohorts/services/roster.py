@@ -1,9 +1,12 @@
 """The roster of an edition (search, filters, sorting, attendance rates), taking attendance, and one's own profile.
 
 Every list here is read in a constant number of queries, whatever the size of the cohort: the group, the profile and
-the attendance count come as joins and subqueries, never one query per row.
+the attendance count come as joins and subqueries, never one query per row. What only a pass over the whole edition
+would tell (its countries, how many people each status has, its sessions' dates) comes from the cache
+(services.roster_facts).
 """
 
+import bisect
 import datetime as dt
 import functools
 import math
@@ -46,6 +49,7 @@ from .enrolment import (
     transition_enrolment,
     withdraw,
 )
+from .roster_facts import roster_facts_changed, session_dates, status_counts
 
 S = Enrolment.Status
 
@@ -118,7 +122,7 @@ def held_session_count(edition: Edition, today: dt.date | None = None) -> int:
 
     Sessions prepared in advance (every masterclass at once) must not lower everyone's rate before they happen.
     """
-    return AttendanceEvent.objects.filter(edition=edition, date__lte=today or timezone.localdate()).count()
+    return bisect.bisect_right(session_dates(edition.pk), today or timezone.localdate())  # dates cached, in order
 
 
 def attendance_rate(present: int, held: int) -> int | None:
@@ -142,22 +146,24 @@ class RosterFilters:
     sort: str = DEFAULT_SORT
 
 
-def _roster_columns(edition: Edition, today: dt.date | None) -> dict:
-    """The computed columns of a roster row (see roster())."""
-    # Present marks in held sessions (see held_session_count).
-    held = {"event__edition": edition, "event__date__lte": today or timezone.localdate()}
-    present = (
-        Attendance.objects.filter(enrolment=OuterRef("pk"), present=True, **held)
-        .values("enrolment")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return {
+def _roster_columns(edition: Edition | int, today: dt.date | None, *, attendance: bool = True) -> dict:
+    """The computed columns of a roster row (see roster()); `present_count` only with `attendance`."""
+    columns = {
         "group_name": F("membership__group__name"),
         "group_pk": F("membership__group_id"),
-        "present_count": Coalesce(Subquery(present, output_field=IntegerField()), 0),
         **{f"person_{name}": Coalesce(f"user__profile__{name}", Value("")) for name in PROFILE_COLUMNS},
     }
+    if attendance:
+        # Present marks in held sessions (see held_session_count).
+        held = {"event__edition": edition, "event__date__lte": today or timezone.localdate()}
+        present = (
+            Attendance.objects.filter(enrolment=OuterRef("pk"), present=True, **held)
+            .values("enrolment")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        columns["present_count"] = Coalesce(Subquery(present, output_field=IntegerField()), 0)
+    return columns
 
 
 def _with_membership(enrolments: QuerySet[Enrolment]) -> QuerySet[Enrolment]:
@@ -169,14 +175,16 @@ def _with_membership(enrolments: QuerySet[Enrolment]) -> QuerySet[Enrolment]:
     )
 
 
-def _roster_rows(edition: Edition, *, columns: str, filters: RosterFilters, today: dt.date | None) -> QuerySet:
-    """The edition's enrolments filtered and sorted; the computed columns `annotate`d (read) or `alias`ed.
+def _roster_rows(
+    edition: Edition, *, columns: str, filters: RosterFilters, today: dt.date | None
+) -> tuple[QuerySet, bool]:
+    """The edition's enrolments filtered and sorted; the computed columns `annotate`d (read) or `alias`ed. And
+    whether a filter other than the status narrowed them (if not, the cached status counts say how many there are).
 
     With "alias" only the columns that a filter or the sort needs are computed: the page's ids are found without the
     attendance, group and profile of the rows that are not shown.
     """
     enrolments = _with_membership(Enrolment.objects.filter(edition=edition))
-    computed = _roster_columns(edition, today)
     if columns == "alias":
         # Each alias joins its table even unused: alias only what the filters and the sort use.
         used = {
@@ -185,12 +193,12 @@ def _roster_rows(edition: Edition, *, columns: str, filters: RosterFilters, toda
             "group_pk": bool(filters.group),
             "present_count": filters.sort in ("attendance", "-attendance"),
         }
+        computed = _roster_columns(edition, today, attendance=used["present_count"])
         enrolments = enrolments.alias(**{name: computed[name] for name, needed in used.items() if needed})
     else:
-        enrolments = enrolments.annotate(**computed)
-    enrolments = _matching(enrolments, filters.search)
-    if filters.status in S.values:
-        enrolments = enrolments.filter(status=filters.status)
+        enrolments = enrolments.annotate(**_roster_columns(edition, today))
+    by_status = enrolments.filter(status=filters.status) if filters.status in S.values else enrolments
+    enrolments = _matching(by_status, filters.search)
     if filters.eligible is not None:
         enrolments = enrolments.filter(eligible=filters.eligible)
     if filters.gender == NO_GENDER:
@@ -205,7 +213,8 @@ def _roster_rows(edition: Edition, *, columns: str, filters: RosterFilters, toda
         enrolments = enrolments.filter(group_pk__isnull=True)
     elif str(filters.group).isdigit():
         enrolments = enrolments.filter(group_pk=int(filters.group))
-    return enrolments.order_by(*ROSTER_SORTS.get(filters.sort, ROSTER_SORTS[DEFAULT_SORT]), "pk")
+    narrowed = enrolments is not by_status
+    return enrolments.order_by(*ROSTER_SORTS.get(filters.sort, ROSTER_SORTS[DEFAULT_SORT]), "pk"), narrowed
 
 
 def roster(edition: Edition, *, today: dt.date | None = None, **filters) -> QuerySet[Enrolment]:
@@ -216,9 +225,8 @@ def roster(edition: Edition, *, today: dt.date | None = None, **filters) -> Quer
     email or organisation. `gender` and `group` take NO_GENDER / NO_GROUP for "not set". Keyword arguments: the
     fields of RosterFilters.
     """
-    return _roster_rows(edition, columns="annotate", filters=RosterFilters(**filters), today=today).select_related(
-        "user"
-    )
+    rows, _narrowed = _roster_rows(edition, columns="annotate", filters=RosterFilters(**filters), today=today)
+    return rows.select_related("user")
 
 
 def _page_number(number) -> int:
@@ -228,23 +236,37 @@ def _page_number(number) -> int:
         return 1
 
 
-def counted_page(queryset: QuerySet, number, per_page: int, *, window: bool, counted: QuerySet | None = None) -> Page:
+def counted_page(
+    queryset: QuerySet,
+    number,
+    per_page: int,
+    *,
+    window: bool,
+    counted: QuerySet | None = None,
+    total: int | None = None,
+) -> Page:
     """One page of `queryset` (sorted, one edition's rows) and how many rows there are, in one query.
 
-    The total rides along the page's rows as `total_rows`: a COUNT(*) OVER () window when the filters are costly (a
-    search reads every row: filtering once beats filtering twice), else a COUNT subquery of `counted` (the same rows
-    without the joins that only the page needs; default `queryset`), which an index answers without reading, let alone
-    sorting, every row. Unlike Paginator, which skips the page's query when nothing matches, the same query runs
-    whatever the data. A page past the end (a stale link) shows the last page, as Paginator.get_page does, for two more
-    queries. Returns a Page whose object_list is the list of rows.
+    `total`: how many rows there are, when the caller knows it (the cached status counts, services.roster_facts): the
+    query reads the page alone. Otherwise the total rides along the page's rows as `total_rows`: a COUNT(*) OVER ()
+    window when the filters are costly (a search reads every row: filtering once beats filtering twice), else a COUNT
+    subquery of `counted` (the same rows without the joins that only the page needs; default `queryset`), which an
+    index answers without reading, let alone sorting, every row. Unlike Paginator, which skips the page's query when
+    nothing matches, the same query runs whatever the data. A page past the end (a stale link) shows the last page, as
+    Paginator.get_page does (for two more queries, unless `total` is known). Returns a Page whose object_list is the
+    list of rows.
     """
     number = _page_number(number)
+    if total is not None:
+        number = min(number, max(1, math.ceil(total / per_page)))
+        rows = list(queryset[(number - 1) * per_page : number * per_page])
+        return Page(rows, number, Paginator(range(total), per_page))
     if window:
-        total = Window(Count("*"))
+        total_rows = Window(Count("*"))
     else:
         rows = queryset if counted is None else counted
-        total = Subquery(rows.order_by().values("edition").annotate(n=Count("pk")).values("n"))
-    with_total = queryset.annotate(total_rows=total)
+        total_rows = Subquery(rows.order_by().values("edition").annotate(n=Count("pk")).values("n"))
+    with_total = queryset.annotate(total_rows=total_rows)
 
     def rows_of(number: int) -> list:
         return list(with_total[(number - 1) * per_page : number * per_page])
@@ -274,21 +296,40 @@ PAGE_FIELDS = (
 def roster_page(edition: Edition, *, number=1, per_page: int = 50, today: dt.date | None = None, **filters) -> Page:
     """One page of roster() (same rows, same computed columns) in two queries, whatever the size of the roster.
 
-    The first query finds the page's ids and the total (counted_page), computing nothing but what the filters and the
-    sort need; the second reads the page's rows with their group, profile and attendance count, so the attendance
-    subquery runs for the rows shown, not for the whole edition. Of the enrolment and the user, only PAGE_FIELDS are
-    read: the others (dates, password...) would cost their conversion on every row.
+    The first query finds the page's ids and the total (counted_page; the total comes from the cached status counts
+    when no other filter narrows the roster), computing nothing but what the filters and the sort need; the second
+    reads the page's rows with their group, profile and attendance count, so the attendance subquery runs for the rows
+    shown, not for the whole edition. Of the enrolment and the user, only PAGE_FIELDS are read: the others (dates,
+    password...) would cost their conversion on every row.
     """
     wanted = RosterFilters(**filters)
-    ids = _roster_rows(edition, columns="alias", filters=wanted, today=today).values("pk")
-    page = counted_page(ids, number, per_page, window=bool(wanted.search.strip() or wanted.organisation.strip()))
+    ids, narrowed = _roster_rows(edition, columns="alias", filters=wanted, today=today)
+    if narrowed:
+        total = None
+    else:
+        counts = status_counts(edition.pk)
+        total = counts.get(wanted.status, 0) if wanted.status in S.values else sum(counts.values())
+    window = bool(wanted.search.strip() or wanted.organisation.strip())
+    page = counted_page(ids.values("pk"), number, per_page, window=window, total=total)
     position = {row["pk"]: index for index, row in enumerate(page.object_list)}
-    # In the first query's order, rather than sorted again by the database.
-    rows = _roster_rows(edition, columns="annotate", filters=RosterFilters(), today=today).order_by()
     # An empty page still reads (nothing, from an id no row has): the same queries whatever the data.
-    rows = rows.select_related("user").only(*PAGE_FIELDS).filter(pk__in=list(position) or [0])
+    rows = _page_rows(edition.pk, today or timezone.localdate()).filter(pk__in=list(position) or [0])
+    # In the first query's order, rather than sorted again by the database.
     page.object_list = sorted(rows, key=lambda row: position[row.pk])
     return page
+
+
+def _page_rows(edition_id: int, today: dt.date) -> QuerySet[Enrolment]:
+    """The edition's enrolments as roster_page reads them: PAGE_FIELDS and the computed columns, unsorted."""
+    return _built_page_rows(edition_id, today).all()  # a copy: evaluating it leaves the shared one unevaluated
+
+
+@functools.lru_cache(maxsize=64)
+def _built_page_rows(edition_id: int, today: dt.date) -> QuerySet[Enrolment]:
+    # Built once per edition and day in each process, and copied for each page: building the annotations took longer
+    # than running the query.
+    rows = _with_membership(Enrolment.objects.filter(edition_id=edition_id))
+    return rows.select_related("user").only(*PAGE_FIELDS).annotate(**_roster_columns(edition_id, today))
 
 
 def with_rates(rows: Iterable[Enrolment], held: int) -> Iterator[Enrolment]:
@@ -298,19 +339,6 @@ def with_rates(rows: Iterable[Enrolment], held: int) -> Iterator[Enrolment]:
         row.attendance_rate = attendance_rate(row.present_count, held)
         row.gender_label = labels.get(row.person_gender, "")
         yield row
-
-
-def roster_countries(edition: Edition) -> list[str]:
-    """The countries of the edition's people, for the roster's filter."""
-    # Profiles of the edition's people, not joined through their user: one join fewer on every row.
-    people = Enrolment.objects.filter(edition=edition).values("user_id")
-    return list(
-        Profile.objects.filter(user_id__in=people)
-        .exclude(country="")
-        .order_by("country")
-        .values_list("country", flat=True)
-        .distinct()
-    )
 
 
 def roster_groups(edition: Edition) -> list[tuple[int, str]]:
@@ -422,7 +450,12 @@ def sessions_of(edition: Edition) -> QuerySet[AttendanceEvent]:
 
 def expected_count(edition: Edition) -> int:
     """How many people the checklists list (admitted, invited, active or completed)."""
-    return Enrolment.objects.filter(edition=edition, status__in=CHECKLIST_STATUSES).count()
+    return _expected_total(edition.pk)
+
+
+def _expected_total(edition_id: int) -> int:
+    counts = status_counts(edition_id)  # cached
+    return sum(counts.get(status, 0) for status in CHECKLIST_STATUSES)
 
 
 def masterclasses_without_session(edition: Edition) -> QuerySet[Masterclass]:
@@ -443,7 +476,7 @@ def create_session(edition: Edition, *, by: User, title: str, date: dt.date) -> 
 def create_masterclass_sessions(edition: Edition, *, by: User, masterclass_ids: Iterable | None = None) -> int:
     """A session for each masterclass of the edition that has none (all, or those in `masterclass_ids`).
 
-    Writes: AttendanceEvent rows (one bulk insert). Returns how many were created.
+    Writes: AttendanceEvent rows (one bulk insert); the roster's cached facts forgotten. Returns how many were created.
     """
     _require_attendance_taker(edition, by)
     masterclasses = masterclasses_without_session(edition)
@@ -460,6 +493,7 @@ def create_masterclass_sessions(edition: Edition, *, by: User, masterclass_ids: 
     ]
     # A double click may race the first: the unique masterclass column keeps one session each.
     AttendanceEvent.objects.bulk_create(sessions, ignore_conflicts=True)
+    roster_facts_changed()  # a bulk insert sends no signal
     return len(sessions)
 
 
@@ -470,28 +504,41 @@ def checklist(event: AttendanceEvent, *, search: str = "", number=1, per_page: i
     """One page of who is expected at this session, by name, with their saved mark (None: not recorded yet).
 
     `search` is the roster's (accent-insensitive words in the name, email or organisation). One query whatever the
-    size of the cohort: the mark comes as a join, the total as a window when searching, else as a subquery
-    (counted_page). The page's object_list holds (enrolment, mark) pairs.
+    size of the cohort: the mark comes as a join, the total as a window when searching, else from the cached status
+    counts (counted_page, expected_count). The page's object_list holds (enrolment, mark) pairs.
     """
-    expected = Enrolment.objects.filter(edition_id=event.edition_id, status__in=CHECKLIST_STATUSES)
+    searched = bool(fold(search).split())
+    page = counted_page(
+        _matching(_checklist_rows(event.edition_id, event.pk).all(), search),  # a copy of the shared one
+        number,
+        per_page,
+        window=searched,
+        total=None if searched else _expected_total(event.edition_id),
+    )
+    page.object_list = [(enrolment, enrolment.mark) for enrolment in page.object_list]
+    return page
+
+
+@functools.lru_cache(maxsize=64)
+def _checklist_rows(edition_id: int, event_id: int) -> QuerySet[Enrolment]:
+    """Who is expected at the session, by name, with their mark: the checklist before its search and its page.
+
+    Built once per session in each process, like _built_page_rows: copy it (.all()) before use.
+    """
+    expected = Enrolment.objects.filter(edition_id=edition_id, status__in=CHECKLIST_STATUSES)
     # Only what the checklist shows: the other columns (dates, password...) would cost their conversion on every row.
     shown = ("status", "user", "user__first_name", "user__last_name", "user__email")
-    enrolments = (
+    return (
         expected.select_related("user")
         .only(*shown)
         .annotate(
             person_organisation=Coalesce("user__profile__organisation", Value("")),
             # One mark per session and enrolment (a database constraint): this join never repeats a row.
-            this_session=FilteredRelation("attendances", condition=Q(attendances__event=event)),
+            this_session=FilteredRelation("attendances", condition=Q(attendances__event_id=event_id)),
             mark=F("this_session__present"),
         )
+        .order_by(_LAST, _FIRST, "pk")
     )
-    enrolments = _matching(enrolments, search)
-    page = counted_page(
-        enrolments.order_by(_LAST, _FIRST, "pk"), number, per_page, window=bool(fold(search).split()), counted=expected
-    )
-    page.object_list = [(enrolment, enrolment.mark) for enrolment in page.object_list]
-    return page
 
 
 @dataclass(frozen=True)
