@@ -94,12 +94,13 @@ def _figures_html(card, genders: list[tuple[str, str]]) -> str:
     figures = []
     if counts:
         figures.append(" · ".join(f"{label} {counts[code]}" for code, label in genders if code in counts))
-    for singular, plural, count in (
-        ("%(count)s organisation", "%(count)s organisations", card.organisations),
-        ("%(count)s country", "%(count)s countries", card.countries),
-        ("%(count)s from its own sector", "%(count)s from its own sector", card.own_sector),
-    ):
-        figures.append(ngettext(singular, plural, count) % {"count": count})
+    figures += [
+        ngettext("%(count)s organisation", "%(count)s organisations", card.organisations)
+        % {"count": card.organisations},
+        ngettext("%(count)s country", "%(count)s countries", card.countries) % {"count": card.countries},
+        ngettext("%(count)s from its own sector", "%(count)s from its own sector", card.own_sector)
+        % {"count": card.own_sector},
+    ]
     html = "".join(f'<li class="list-inline-item">{escape(figure)}</li>' for figure in figures)
     if card.pinned:
         pinned = ngettext("%(count)s pinned", "%(count)s pinned", card.pinned) % {"count": card.pinned}
