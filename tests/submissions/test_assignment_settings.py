@@ -10,6 +10,7 @@ from django.urls import reverse
 from submissions import services
 from submissions.models import Assignment, AssignmentSettings, Extension, Question, Section, SectionTemplate
 from submissions.services import window_for
+from tests.conftest import speak
 from tests.factories import (
     AssignmentFactory,
     AssignmentSettingsFactory,
@@ -198,6 +199,7 @@ def test_organisers_write_the_assignment_and_its_questions_from_scratch(client, 
 
 
 def test_the_statement_is_sanitised_on_save(client, organiser, assignment):
+    speak(client, "en")
     client.force_login(organiser)
     typed = '<p onclick="steal()">Les <b>coupures</b></p><script>alert(1)</script><a href="javascript:x()">lien</a>'
 
