@@ -313,3 +313,22 @@ class MemberConfirmation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.group}"
+
+
+class SubmissionChange(models.Model):
+    """One row per change of a submission's state (and one for its creation, `old` empty): the audit trail."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="changes")
+    old = models.CharField(max_length=20, blank=True)
+    new = models.CharField(max_length=20)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("submission state change")
+        verbose_name_plural = _("submission state changes")
+        ordering = ["submission", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.submission}: {self.old or '-'} → {self.new}"

@@ -1,6 +1,9 @@
 from django.urls import path
 
 from .views import assignment, settings, workspace
+from .views import files as group_files
+from .views import offline as offline_views
+from .views import submission as submission_views
 
 app_name = "submissions"
 
@@ -24,4 +27,36 @@ urlpatterns += [
     path("<slug:slug>/sujet/reglages/structure/", settings.settings_structure, name="settings_structure"),
     path("<slug:slug>/sujet/reglages/delais/", settings.settings_deadlines, name="settings_deadlines"),
     path("<slug:slug>/sujet/reglages/prolongations/", settings.settings_extensions, name="settings_extensions"),
+]
+
+# The offline pack (DOCX): download, upload an edited copy.
+urlpatterns += [
+    path(
+        "<slug:slug>/groupes/<int:group_pk>/document/kit-hors-ligne.docx",
+        offline_views.offline_pack,
+        name="offline_pack",
+    ),
+    path(
+        "<slug:slug>/groupes/<int:group_pk>/document/kit-hors-ligne/",
+        offline_views.offline_pack_upload,
+        name="offline_pack_upload",
+    ),
+]
+
+# A group's files: the presentation, attachments and images, served only through a permission check.
+_FILES = "<slug:slug>/groupes/<int:group_pk>/fichiers/"
+urlpatterns += [
+    path(_FILES, group_files.group_files, name="group_files"),
+    path(f"{_FILES}<int:file_pk>/", group_files.group_file, name="group_file"),
+    path(f"{_FILES}<int:file_pk>/retirer/", group_files.group_file_remove, name="group_file_remove"),
+]
+
+# Handing in the document: the submission page (confirm, submit, withdraw) and the frozen snapshots.
+urlpatterns += [
+    path("<slug:slug>/groupes/<int:group_pk>/remise/", submission_views.submission, name="submission"),
+    path(
+        "<slug:slug>/groupes/<int:group_pk>/remise/<int:number>/",
+        submission_views.submission_detail,
+        name="submission_detail",
+    ),
 ]
