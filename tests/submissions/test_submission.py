@@ -13,6 +13,7 @@ from groups.models import Formation, Membership
 from submissions.models import GroupFile, Submission, SubmissionChange, SubmittedSection
 from submissions.services import submission as service
 from submissions.services.workspace import WorkspaceClosed, ensure_sections, has_pending_submission, save_section
+from tests.conftest import speak
 from tests.factories import (
     AssignmentFactory,
     AssignmentSettingsFactory,
@@ -26,7 +27,9 @@ TEXTS = ["<p>Une introduction courte.</p>", "<p>La coupure est illégale.</p>", 
 
 
 @pytest.fixture(autouse=True)
-def _english():
+def _english(client):
+    """These tests read messages in English: the services' and, through the language cookie, the pages'."""
+    speak(client, "en")
     with translation.override("en"):
         yield
 
