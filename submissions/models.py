@@ -332,3 +332,29 @@ class SubmissionChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.submission}: {self.old or '-'} → {self.new}"
+
+
+class ExportFile(models.Model):
+    """A generated export of a group's document (DOCX, PDF, presentation starter), cached per version and language."""
+
+    class Kind(models.TextChoices):
+        DOCX = "docx", "DOCX"
+        PDF = "pdf", "PDF"
+        PPTX = "pptx", "PPTX"
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="exports")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind)
+    # A hash of the group's section ids and versions and of the language: an edit gives a new key.
+    version_key = models.CharField(max_length=64)
+    file = models.FileField(upload_to=RandomName("private/exports"), max_length=200)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        constraints = [
+            models.UniqueConstraint(fields=["group", "kind", "version_key"], name="unique_export_per_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group_id} {self.kind} {self.version_key[:8]}"

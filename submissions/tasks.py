@@ -31,3 +31,13 @@ def notify_submission_received_task(*, submission_id: int) -> int:
         send_templated_mail("submission-received", [person.email], context, language=person.preferred_language)
         sent += 1
     return sent
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=30, retry_jitter=True, max_retries=3)
+def build_export_task(*, group_id: int, kind: str, language: str) -> int | None:
+    """Build the export of the group's current version unless stored already. Returns the ExportFile id (None if
+    the group is gone)."""
+    from .services.exports import build_export
+
+    export = build_export(group_id, kind, language)
+    return export.pk if export is not None else None

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import assignment, settings, workspace
+from .views import exports as export_views
 from .views import files as group_files
 from .views import offline as offline_views
 from .views import submission as submission_views
@@ -59,4 +60,9 @@ urlpatterns += [
         submission_views.submission_detail,
         name="submission_detail",
     ),
+]
+
+# Exports of the document (DOCX, PDF, presentation starter), built by Celery and cached per version.
+urlpatterns += [
+    path("<slug:slug>/groupes/<int:group_pk>/document/export/<str:kind>/", export_views.export, name="export"),
 ]
