@@ -12,8 +12,10 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from cohorts.importing.columns import guess_mapping
 from cohorts.models import Edition, EditionRole, Masterclass, Phase, Role, School
@@ -21,8 +23,14 @@ from cohorts.services import activate_enrolment, grant_role, mark_email_verified
 from cohorts.services.imports import run_import
 from groups import services as group_services
 from groups.models import Group, Membership
+from malisig.demo_texts import CIVIL_SOCIETY, GOVERNMENT, PRIVATE_SECTOR
 from malisig.models import User
-from submissions.models import Assignment, Question
+from submissions.documents import DocumentContent, SectionContent, build_presentation_starter
+from submissions.models import Assignment, AssignmentSettings, GroupFile, Question, Submission
+from submissions.services.assignment import create_default_structure
+from submissions.services.files import upload_file
+from submissions.services.submission import submit
+from submissions.services.workspace import ensure_sections, save_section
 
 DEMO_PASSWORD = "malisig-demo-2023"
 EDITION_SLUG = "malisig-2023"
@@ -307,6 +315,62 @@ def _import_course_results(edition: Edition) -> None:
     run_import(edition, export, mapping=guess_mapping(EXPORT_HEADER), dry_run=False)
 
 
+# The 2023 edition is historical, but the demo lets people try the workspace: it is open now (no opening date) and
+# the deadline is two weeks after the first seeding. Late work stays accepted (flagged, no cut-off), so an old demo
+# database can still be written in, just marked late.
+DEADLINE_AFTER = dt.timedelta(days=14)
+# (stakeholder type code, texts): the first group of each type, in name order ("Secteur privé A"...)
+DRAFTS = [("private-sector", PRIVATE_SECTOR), ("government", GOVERNMENT), ("civil-society", CIVIL_SOCIETY)]
+
+
+def _submission_settings(assignment: Assignment, organiser: User) -> None:
+    AssignmentSettings.objects.get_or_create(
+        assignment=assignment, defaults={"opens_at": None, "deadline": timezone.now() + DEADLINE_AFTER}
+    )
+    create_default_structure(assignment, by=organiser)
+
+
+def _presentation(group: Group, sections, by: User) -> None:
+    """The starter slides the workspace generates, uploaded as the group's presentation."""
+    edition = group.edition
+    content = DocumentContent(
+        edition_title=edition.title,
+        school_name=edition.school.name,
+        assignment_title=edition.assignment.tr.title,
+        group_name=group.name,
+        stakeholder=group.stakeholder_type.tr.name if group.stakeholder_type_id else "",
+        members=None,
+        sections=[SectionContent(str(s.pk), s.template.tr.title, s.html) for s in sections],
+        generated_at=timezone.now(),
+    )
+    data = ContentFile(build_presentation_starter(content), name="presentation-secteur-prive.pptx")
+    upload_file(group, data, GroupFile.Role.PRESENTATION, by=by)
+
+
+def _drafts(edition: Edition) -> None:
+    """Written parts of the document, each by another member so the history shows several authors.
+
+    The first private-sector group finishes, adds its slides and submits; the first government and civil-society
+    groups are half-way (introduction and two parts). Only empty sections are written and a group that has
+    submitted is left alone: a second run changes nothing.
+    """
+    for code, texts in DRAFTS:
+        group = Group.objects.filter(edition=edition, stakeholder_type__code=code).order_by("name").first()
+        if group is None or Submission.objects.filter(group=group).exists():
+            continue
+        members = [m.user for m in group.memberships.select_related("user").order_by("pk")]
+        sections = ensure_sections(group)
+        for index, (section, html) in enumerate(zip(sections, texts, strict=False)):
+            if section.version == 0:
+                save_section(section, html, base_version=0, by=members[index % len(members)])
+        if len(texts) < len(sections):
+            continue
+        coordinator = group.memberships.get(group_role=Membership.GroupRole.COORDINATOR).user
+        if not GroupFile.objects.filter(group=group, role=GroupFile.Role.PRESENTATION).exists():
+            _presentation(group, ensure_sections(group), coordinator)
+        submit(group, by=coordinator, declaration_accepted=True)
+
+
 @dataclass
 class DemoSummary:
     edition: Edition
@@ -333,6 +397,9 @@ def seed_demo() -> DemoSummary:
         if person.role == Role.PARTICIPANT:
             activate_enrolment(edition, user)  # as if they accepted the invitation sent after the import
     _groups(edition)
+    organiser = User.objects.get(email__iexact=ORGANISERS[0].email)
+    _submission_settings(edition.assignment, organiser)
+    _drafts(edition)
     role_labels = dict(Role.choices)
     logins = [(STAFF.email, "Site staff", f"{STAFF.first_name} {STAFF.last_name}")]
     logins += [

@@ -5,11 +5,14 @@ from groups.models import Formation as GroupFormation
 from groups.models import Group, Membership
 from malisig.demo import DEMO_PASSWORD
 from malisig.models import User
-from submissions.models import Question
+from submissions.models import GroupFile, Question, Section, SectionVersion, Submission
 
 
 def table_counts() -> dict[str, int]:
-    models = [User, Edition, Phase, Masterclass, EditionRole, Enrolment, Group, Membership, Question]
+    models = [
+        User, Edition, Phase, Masterclass, EditionRole, Enrolment, Group, Membership, Question, Section,
+        SectionVersion, Submission, GroupFile,
+    ]  # fmt: skip
     return {model.__name__: model.objects.count() for model in models}
 
 
@@ -53,6 +56,26 @@ def test_seed_demo_twice_changes_nothing(db):
 
     assert table_counts() == before
     assert User.objects.get(email="jury1@example.org").password == password_hash
+
+
+def test_seed_demo_private_sector_a_submits_and_two_groups_are_half_way(db):
+    call_command("seed_demo")
+
+    edition = Edition.objects.get(slug="malisig-2023")
+    private = Group.objects.get(edition=edition, name="Secteur privé A")
+    submission = Submission.objects.get(group=private)
+    assert submission.state == "submitted"
+    snapshot = list(submission.sections.all())
+    assert len(snapshot) == 7
+    assert all(section.words > 50 for section in snapshot)
+    assert submission.files.count() == 1
+    authors = SectionVersion.objects.filter(section__group=private).values_list("author", flat=True)
+    assert len(set(authors)) > 1
+    for name in ["Gouvernement A", "Société civile A"]:
+        sections = Section.objects.filter(group__edition=edition, group__name=name)
+        assert sections.filter(words__gt=0).count() == 3
+        assert sections.filter(words=0).count() == 4
+        assert not Submission.objects.filter(group__name=name).exists()
 
 
 def test_demo_names_keep_their_accents_and_apostrophes(db):
