@@ -84,12 +84,14 @@ django.setup()
 from cohorts.models import Edition
 from cohorts.services.imports import import_path
 import_path(Edition.objects.get(slug="import-bench-2023"), {path!r}, dry_run=True)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+# VmHWM is this process's own peak: ru_maxrss survives execve on Linux and would report the bench's own peak.
+with open("/proc/self/status") as status:
+    print(next(line.split()[1] for line in status if line.startswith("VmHWM:")))
 """
 
 
 def peak_memory_mb(path: Path) -> float:
-    """Peak resident memory of a fresh process running a dry run of the file (Linux reports KiB)."""
+    """Peak resident memory of a fresh process running a dry run of the file (VmHWM, in KiB)."""
     root = str(Path(__file__).resolve().parent.parent)
     result = subprocess.run(
         [sys.executable, "-c", MEMORY_PROBE.format(root=root, path=str(path))],

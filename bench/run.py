@@ -64,6 +64,7 @@ DATABASE_URL = configure_environment()
 django.setup()
 
 import dj_database_url  # noqa: E402
+from autosave import autosave_table, measure_autosave, measure_page_weight  # noqa: E402 - bench/autosave.py
 from django.conf import settings  # noqa: E402
 from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.core.cache import cache  # noqa: E402
@@ -74,6 +75,7 @@ from django.test import Client, override_settings  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from documents import seed_documents  # noqa: E402 - bench/documents.py
 from group_assignment import groups_table, measure_group_assignment  # noqa: E402 - bench/group_assignment.py
 from imports import imports_table, measure_imports  # noqa: E402 - bench/imports.py, beside this script
 
@@ -95,7 +97,7 @@ from groups.models import Group, Membership, StakeholderType  # noqa: E402
 from groups.services.setup import default_types  # noqa: E402
 from malisig import demo  # noqa: E402
 from malisig.models import User  # noqa: E402
-from submissions.models import Assignment, Question  # noqa: E402
+from submissions.models import Assignment, Question, Section, SectionVersion  # noqa: E402
 
 WARMUP_REQUESTS = 5
 TIMED_REQUESTS = 50
@@ -152,6 +154,7 @@ class World:
     enrolment_pk: int = 0
     attendance_event_pk: int = 0
     group_pk: int = 0
+    section_pk: int = 0
     school_slug: str = "benchsig"
 
 
@@ -189,6 +192,16 @@ def site_url(name: str) -> Callable[[World], str]:
 
 def edition_url(name: str, query: str = "") -> Callable[[World], str]:
     return lambda world: reverse(name, kwargs={"slug": world.edition_slug}) + query
+
+
+def group_url(name: str) -> Callable[[World], str]:
+    return lambda world: reverse(name, kwargs={"slug": world.edition_slug, "group_pk": world.group_pk})
+
+
+def section_url(name: str) -> Callable[[World], str]:
+    return lambda world: reverse(
+        name, kwargs={"slug": world.edition_slug, "group_pk": world.group_pk, "section_pk": world.section_pk}
+    )
 
 
 FLOOR = Page("help (floor)", "participant", site_url("help"))
@@ -243,6 +256,9 @@ PAGES = [
         "anonymous",
         lambda world: reverse("cohorts:school_public", kwargs={"school_slug": world.school_slug}),
     ),
+    # Issue 5: the group's document. Every group of every edition has 7 sections x 50 versions (large: 300 groups).
+    Page("workspace", "participant", group_url("submissions:workspace")),
+    Page("section history", "participant", section_url("submissions:section_history")),
 ]
 
 
@@ -332,6 +348,10 @@ def seed(scale: Scale) -> World:
         enrolment_pk = Enrolment.objects.get(edition=measured_edition, user=measured["participant"]).pk
         event_pk = seed_attendance(measured_edition)
         group_pk = Group.objects.filter(edition=measured_edition).order_by("pk").values_list("pk", flat=True)[0]
+        seed_documents()
+        section_pk = (
+            Section.objects.filter(group_id=group_pk).order_by("template__position").values_list("pk", flat=True)[0]
+        )
     analyse_tables()
     return World(
         edition_slug=edition_slug(MEASURED_EDITION_NUMBER),
@@ -339,6 +359,7 @@ def seed(scale: Scale) -> World:
         enrolment_pk=enrolment_pk,
         attendance_event_pk=event_pk,
         group_pk=group_pk,
+        section_pk=section_pk,
     )
 
 
@@ -581,6 +602,8 @@ def row_counts() -> dict[str, int]:
         "invitations": Invitation,
         "enrolments": Enrolment,
         "attendance marks": Attendance,
+        "sections": Section,
+        "section versions": SectionVersion,
     }
     return {name: model.objects.count() for name, model in models.items()}
 
@@ -709,6 +732,7 @@ class ScaleRun:
     floor: Result
     pages: list[Result]
     operations: list[Result]
+    world: World | None = None
 
 
 def run_scale(scale: Scale) -> ScaleRun:
@@ -722,7 +746,7 @@ def run_scale(scale: Scale) -> ScaleRun:
     clients = clients_by_role(world)
     floor, pages = measure_pages(world, clients)
     operations = measure_operations(world, clients)
-    run = ScaleRun(scale, seed_seconds, rows, floor, pages, operations)
+    run = ScaleRun(scale, seed_seconds, rows, floor, pages, operations, world)
     print(scale_table(run), flush=True)
     return run
 
@@ -845,7 +869,12 @@ def operations_table(operations: list[dict]) -> str:
 
 
 def target_failures(
-    pages: list[dict], operations: list[dict], imports: dict | None = None, groups: dict | None = None
+    pages: list[dict],
+    operations: list[dict],
+    imports: dict | None = None,
+    groups: dict | None = None,
+    autosave: dict | None = None,
+    weight: dict | None = None,
 ) -> list[str]:
     """The contract: same queries at both scales (pages and operations); pages' p95 within 3x the floor."""
     failures = [
@@ -871,6 +900,18 @@ def target_failures(
             f"automatic assignment: {groups['apply']['seconds']} s for {groups['participants']} people into "
             f"{groups['groups']} groups (target {groups['targets']['seconds']} s), {groups['unplaced']} unplaced"
         )
+    if autosave is not None and not autosave["targets"]["met"]:
+        failures.append(
+            f"autosave with {autosave['writers']} concurrent writers: p95 {autosave['p95_ms']} ms is "
+            f"{autosave['p95_over_floor']}x the floor's {autosave['floor']['p95_ms']} ms under the same load "
+            f"(limit {autosave['targets']['p95_times_floor']:g}x), {autosave['errors']} errors ({autosave['database']})"
+        )
+    if weight is not None and not weight["targets"]["met"]:
+        failures.append(
+            f"workspace weight: first load {weight['first_load_kb']} KB (limit {weight['targets']['first_load_kb']}), "
+            f"repeat visit {weight['repeat_visit_kb']} KB (limit {weight['targets']['repeat_visit_kb']})"
+            + (f", assets not found: {', '.join(weight['missing_assets'])}" if weight["missing_assets"] else "")
+        )
     return failures
 
 
@@ -892,10 +933,12 @@ def write_results(
     *,
     imports: dict,
     groups: dict,
+    autosave: dict,
+    weight: dict,
     run_seconds: float,
     load: dict,
 ) -> None:
-    failures = target_failures(pages, operations, imports, groups)
+    failures = target_failures(pages, operations, imports, groups, autosave, weight)
     results = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "database": connection.vendor,
@@ -910,6 +953,8 @@ def write_results(
         "operations": operations,
         "imports": imports,
         "group_assignment": groups,
+        "autosave": autosave,
+        "workspace_weight": weight,
         "floor": {
             "page": "help",
             "role": FLOOR.role,
@@ -919,6 +964,8 @@ def write_results(
         "targets": {
             "same_queries_at_both_scales": all(row["same_queries"] for row in [*pages, *operations]),
             "p95_within_3x_floor": all(row["within_3x_floor"] for row in pages),
+            "autosave_p95_within_3x_floor": autosave["targets"]["met"],
+            "workspace_weight": weight["targets"]["met"],
             "met": not failures,
             "failures": failures,
         },
@@ -972,6 +1019,12 @@ def main() -> None:
     print(machine_load_note(load_at_start), flush=True)
     with override_settings(**BENCH_SETTINGS):
         runs = {scale.name: run_scale(scale) for scale in SCALES}
+        # On the large scale's data, still in place: 300 groups x 7 sections x 50 versions.
+        large_world = runs["large"].world
+        weight_figures = measure_page_weight(
+            clients_by_role(large_world)["participant"], group_url("submissions:workspace")(large_world)
+        )
+        autosave_figures = measure_autosave(large_world.edition_slug)
         empty_database()
         import_figures = measure_imports()
         empty_database()
@@ -987,6 +1040,8 @@ def main() -> None:
     print(imports_table(import_figures))
     print()
     print(groups_table(group_figures))
+    print()
+    print(autosave_table(autosave_figures, weight_figures))
     run_seconds = round(time.perf_counter() - started, 1)
     write_results(
         runs,
@@ -994,10 +1049,12 @@ def main() -> None:
         operations,
         imports=import_figures,
         groups=group_figures,
+        autosave=autosave_figures,
+        weight=weight_figures,
         run_seconds=run_seconds,
         load=load_at_start,
     )
-    failures = target_failures(pages, operations, import_figures, group_figures)
+    failures = target_failures(pages, operations, import_figures, group_figures, autosave_figures, weight_figures)
     print(f"\nfloor: help page as participant; run took {run_seconds:.0f} s; results in bench/{RESULTS_PATH.name}")
     if failures:
         print("targets missed:\n" + "\n".join(f"- {failure}" for failure in failures))
