@@ -98,6 +98,11 @@ class Conflict:
     your_html: str
 
 
+def _group_of(section: Section) -> Group:
+    """The section's group with its edition (the rules read both), fresh from the database."""
+    return Group.objects.select_related("edition").get(pk=section.group_id)
+
+
 @transaction.atomic
 def save_section(
     section: Section, html: str, *, base_version: int, by: User, origin: str = Origin.TYPED
@@ -107,8 +112,7 @@ def save_section(
     The same text as stored is not a new version (a resend after a lost answer is harmless). Writes: the Section
     row and one SectionVersion. Raises PermissionDenied / WorkspaceClosed.
     """
-    group = Group.objects.select_related("edition").get(pk=section.group_id)
-    require_writable(group, by)
+    require_writable(_group_of(section), by)
     section = Section.objects.select_for_update().select_related("template").get(pk=section.pk)
     clean = sanitise_html(html)
     if clean == section.html:
@@ -143,8 +147,7 @@ def _write(section: Section, clean: str, *, by: User, origin: str, restored_from
 @transaction.atomic
 def restore_version(section: Section, number: int, *, by: User) -> Saved:
     """Copy an old version's text as a new version (the history keeps everything)."""
-    group = Group.objects.select_related("edition").get(pk=section.group_id)
-    require_writable(group, by)
+    require_writable(_group_of(section), by)
     section = Section.objects.select_for_update().select_related("template").get(pk=section.pk)
     old = SectionVersion.objects.get(section=section, number=number)
     return _write(section, old.html, by=by, origin=Origin.RESTORED, restored_from=number)
@@ -152,8 +155,7 @@ def restore_version(section: Section, number: int, *, by: User) -> Saved:
 
 @transaction.atomic
 def set_status(section: Section, status: str, *, by: User) -> Section:
-    group = Group.objects.select_related("edition").get(pk=section.group_id)
-    require_writable(group, by)
+    require_writable(_group_of(section), by)
     if status not in Section.Status.values:
         raise ValueError(status)
     Section.objects.filter(pk=section.pk).update(status=status)
@@ -162,8 +164,7 @@ def set_status(section: Section, status: str, *, by: User) -> Section:
 
 
 def add_comment(section: Section, text: str, *, by: User) -> SectionComment:
-    group = Group.objects.select_related("edition").get(pk=section.group_id)
-    if not by.has_perm("submissions.comment_sections", group):
+    if not by.has_perm("submissions.comment_sections", _group_of(section)):
         raise PermissionDenied
     text = text.strip()
     if not text:
