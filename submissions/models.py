@@ -252,6 +252,13 @@ class Submission(models.Model):
     class State(models.TextChoices):
         SUBMITTED = "submitted", pgettext_lazy("submission state", "Submitted")
         WITHDRAWN = "withdrawn", pgettext_lazy("submission state", "Withdrawn")
+        RESUBMITTED = "resubmitted", pgettext_lazy("submission state", "Resubmitted")
+        IN_REVIEW = "in_review", pgettext_lazy("submission state", "In review")
+        CHANGES_REQUESTED = "changes_requested", pgettext_lazy("submission state", "Changes requested")
+        ACCEPTED = "accepted", pgettext_lazy("submission state", "Accepted")
+        NOT_ACCEPTED = "not_accepted", pgettext_lazy("submission state", "Not accepted")
+        DEFENDED = "defended", pgettext_lazy("submission state", "Defended")
+        PUBLISHED = "published", pgettext_lazy("submission state", "Published")
 
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="submissions")
     number = models.PositiveSmallIntegerField()
@@ -358,3 +365,287 @@ class ExportFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group_id} {self.kind} {self.version_key[:8]}"
+
+
+# ---------------------------------------------------------------------------
+# Review: the jury's settings, rubric, conflicts, assignments, reviews, decisions, the defense and publication.
+
+
+class ReviewSettings(models.Model):
+    """How the jury works in one edition (organisers set it): rubric aggregation, load, blindness, visibility."""
+
+    class Aggregation(models.TextChoices):
+        MEAN = "mean", _("Mean")
+        MEDIAN = "median", _("Median")
+
+    class Visibility(models.TextChoices):
+        ALWAYS = "always", _("Always")
+        AFTER_OWN = "after_own", _("After submitting their own review")
+        NEVER = "never", _("Never")
+
+    edition = models.OneToOneField(Edition, on_delete=models.CASCADE, related_name="review_settings")
+    aggregation = models.CharField(_("aggregation of the jurors' scores"), max_length=10, choices=Aggregation,
+                                   default=Aggregation.MEAN)  # fmt: skip
+    reviewers_per_submission = models.PositiveSmallIntegerField(
+        _("reviewers per submission"), default=3, help_text=_("0: every juror reviews every submission.")
+    )
+    max_per_juror = models.PositiveSmallIntegerField(
+        _("most submissions per juror"), null=True, blank=True, help_text=_("Empty: no limit.")
+    )
+    blind = models.BooleanField(
+        _("blind review"), default=False,
+        help_text=_("Jurors see neither the members' names nor the group's name; exported files are scrubbed too."),
+    )  # fmt: skip
+    reviews_visible = models.CharField(_("jurors see each other's reviews"), max_length=10, choices=Visibility,
+                                       default=Visibility.AFTER_OWN)  # fmt: skip
+    review_deadline = models.DateTimeField(_("review deadline"), null=True, blank=True)
+    document_weight = models.PositiveSmallIntegerField(_("weight of the document in the final score (%)"), default=70)
+    defense_minutes = models.PositiveSmallIntegerField(_("minutes per group at the defense"), default=10)
+    round_closed_at = models.DateTimeField(_("review round closed at"), null=True, blank=True)
+    scores_released_at = models.DateTimeField(_("scores and feedback released at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("review settings")
+        verbose_name_plural = _("review settings")
+
+    def __str__(self) -> str:
+        return str(self.edition)
+
+    @property
+    def defense_weight(self) -> int:
+        return 100 - self.document_weight
+
+
+class Criterion(models.Model):
+    """One line of a rubric (the document's or the defense's), scored from scale_min to scale_max."""
+
+    class Rubric(models.TextChoices):
+        DOCUMENT = "document", _("Document")
+        DEFENSE = "defense", _("Public defense")
+
+    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="criteria")
+    rubric = models.CharField(_("rubric"), max_length=10, choices=Rubric, default=Rubric.DOCUMENT)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    name_fr = models.CharField(_("name (French)"), max_length=150)
+    name_en = models.CharField(_("name (English)"), max_length=150, blank=True)
+    description_fr = models.TextField(_("description (French)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    scale_min = models.PositiveSmallIntegerField(_("lowest score"), default=0)
+    scale_max = models.PositiveSmallIntegerField(_("highest score"), default=5)
+    weight = models.DecimalField(_("weight"), max_digits=4, decimal_places=2, default=1)
+    informational = models.BooleanField(
+        _("informational"), default=False, help_text=_("Scored and shown, but left out of the total.")
+    )
+
+    tr = Localised()
+
+    class Meta:
+        verbose_name = _("criterion")
+        verbose_name_plural = _("criteria")
+        ordering = ["edition", "rubric", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(scale_max__gt=models.F("scale_min")), name="criterion_scale"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name_fr
+
+
+class ConflictOfInterest(models.Model):
+    """A juror who should not judge a group: declared by the juror, or detected (same organisation or email
+    domain as a member) for the chair to confirm or dismiss. Declared, detected-not-yet-dismissed and confirmed
+    conflicts all keep the juror away from the group (BLOCKING)."""
+
+    class Kind(models.TextChoices):
+        INSTITUTIONAL = "institutional", _("Institutional")
+        PERSONAL = "personal", _("Personal")
+        COLLABORATOR = "collaborator", _("Collaborator")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        DECLARED = "declared", pgettext_lazy("conflict status", "Declared")
+        SUGGESTED = "suggested", pgettext_lazy("conflict status", "Detected, to confirm")
+        CONFIRMED = "confirmed", pgettext_lazy("conflict status", "Confirmed")
+        DISMISSED = "dismissed", pgettext_lazy("conflict status", "Dismissed")
+
+    BLOCKING = (Status.DECLARED, Status.SUGGESTED, Status.CONFIRMED)
+
+    juror = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conflicts")
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="conflicts")
+    kind = models.CharField(_("kind"), max_length=15, choices=Kind)
+    status = models.CharField(_("status"), max_length=10, choices=Status)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")  # fmt: skip
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("conflict of interest")
+        verbose_name_plural = _("conflicts of interest")
+        constraints = [models.UniqueConstraint(fields=["juror", "group"], name="one_conflict_per_juror_and_group")]
+
+    def __str__(self) -> str:
+        return f"{self.juror} · {self.group} ({self.status})"
+
+    @property
+    def is_blocking(self) -> bool:
+        return self.status in self.BLOCKING
+
+
+class ReviewAssignment(models.Model):
+    """A juror assigned to a group's document: they review each of its submissions (a resubmission included)."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="review_assignments")
+    juror = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_assignments")
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")  # fmt: skip
+    assigned_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("review assignment")
+        verbose_name_plural = _("review assignments")
+        constraints = [models.UniqueConstraint(fields=["group", "juror"], name="one_assignment_per_juror_and_group")]
+
+    def __str__(self) -> str:
+        return f"{self.juror} → {self.group}"
+
+
+class Review(models.Model):
+    """A juror's review of one submission: a score and comment per criterion, a message to the group, a private
+    note for the jury. A draft until submitted; editable until the chair closes the round."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", pgettext_lazy("review state", "Draft")
+        SUBMITTED = "submitted", pgettext_lazy("review state", "Submitted")
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="reviews")
+    juror = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews")
+    state = models.CharField(_("state"), max_length=10, choices=State, default=State.DRAFT)
+    message_to_group = models.TextField(_("message to the group"), blank=True)
+    private_note = models.TextField(_("private note for the jury"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        constraints = [models.UniqueConstraint(fields=["submission", "juror"], name="one_review_per_juror")]
+
+    def __str__(self) -> str:
+        return f"{self.juror} · {self.submission}"
+
+
+class Score(models.Model):
+    """One criterion's score in a review (document rubric)."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="scores")
+    criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="+")
+    value = models.DecimalField(_("score"), max_digits=5, decimal_places=2, null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["review", "criterion"], name="one_score_per_criterion")]
+
+    def __str__(self) -> str:
+        return f"{self.criterion}: {self.value}"
+
+
+class JuryMessage(models.Model):
+    """The jury's discussion of one submission (never shown to the group)."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="jury_messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    text = models.TextField(_("message"))
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["submission", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.author} · {self.submission}"
+
+
+class Decision(models.Model):
+    """The chair's decision on a submission, staged (pending) then released with the others: only then does the
+    submission change state and the group see the consolidated feedback."""
+
+    class Outcome(models.TextChoices):
+        CHANGES_REQUESTED = "changes_requested", _("Request changes")
+        ACCEPTED = "accepted", _("Accept")
+        NOT_ACCEPTED = "not_accepted", _("Do not accept")
+
+    submission = models.OneToOneField(Submission, on_delete=models.CASCADE, related_name="decision")
+    outcome = models.CharField(_("decision"), max_length=20, choices=Outcome)
+    message = models.TextField(_("message to the group"), blank=True)
+    # {criterion id (str): the chair's consolidated comment}
+    criteria_feedback = models.JSONField(default=dict, blank=True)
+    revision_deadline = models.DateTimeField(_("deadline for the revised document"), null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    decided_at = models.DateTimeField(default=timezone.now)
+    released_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")  # fmt: skip
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+
+    def __str__(self) -> str:
+        return f"{self.submission}: {self.outcome}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.released_at is None
+
+
+class DefenseSlot(models.Model):
+    """A group's turn at the public defense: the running order, and when it started and ended (the timer)."""
+
+    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="defense_slots")
+    group = models.OneToOneField(Group, on_delete=models.CASCADE, related_name="defense_slot")
+    position = models.PositiveSmallIntegerField(_("position"))
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("defense slot")
+        verbose_name_plural = _("defense slots")
+        ordering = ["edition", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.group}"
+
+
+class DefenseScore(models.Model):
+    """A juror's score of one defense criterion for one group (the defense rubric), written from a phone."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="defense_scores")
+    juror = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="defense_scores")
+    criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="+")
+    value = models.DecimalField(_("score"), max_digits=5, decimal_places=2)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["group", "juror", "criterion"], name="one_defense_score_per_criterion")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.juror} · {self.group} · {self.criterion}: {self.value}"
+
+
+class NameConsent(models.Model):
+    """A member's choice to have their name printed with the group's published document (no row: not printed)."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="name_consents")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    publish_name = models.BooleanField(_("print my name with the published document"), default=True)
+    answered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["group", "user"], name="one_name_consent_per_member")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.group}: {self.publish_name}"

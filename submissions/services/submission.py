@@ -7,7 +7,6 @@ writer of `Submission.state` after creation; `ALLOWED` lists the transitions. Th
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,8 +26,17 @@ from .deadlines import window_for
 from .workspace import WorkspaceClosed, ensure_sections, has_pending_submission, settings_for
 
 S = Submission.State
-# The review issue adds its states and transitions here.
-ALLOWED: dict[str, set[str]] = {S.SUBMITTED: {S.WITHDRAWN}}
+# The whole workflow of a submission, from hand-in to publication. The group withdraws before the deadline; the
+# chair starts the review, stages decisions that are released together (services.review); an accepted document is
+# defended at the closing ceremony, then published. A group asked for changes hands in a new submission
+# (RESUBMITTED); every earlier one stays as it ended.
+ALLOWED: dict[str, set[str]] = {
+    S.SUBMITTED: {S.WITHDRAWN, S.IN_REVIEW},
+    S.RESUBMITTED: {S.WITHDRAWN, S.IN_REVIEW},
+    S.IN_REVIEW: {S.CHANGES_REQUESTED, S.ACCEPTED, S.NOT_ACCEPTED},
+    S.ACCEPTED: {S.DEFENDED, S.PUBLISHED},
+    S.DEFENDED: {S.PUBLISHED},
+}
 SUBMIT = "submissions.submit_document"
 
 
@@ -142,9 +150,10 @@ def submit(group: Group, *, by: User, declaration_accepted: bool) -> Submission:
     if missing:
         raise SubmissionRefused(missing)
 
-    last = Submission.objects.filter(group=group).aggregate(last=Max("number"))["last"] or 0
+    last = Submission.objects.filter(group=group).order_by("-number").values_list("number", "state").first()
+    number, state = (last[0] + 1, _first_state_after(last[1])) if last else (1, S.SUBMITTED)
     submission = Submission.objects.create(
-        group=group, number=last + 1, state=S.SUBMITTED, submitted_by=by, submitted_at=timezone.now(),
+        group=group, number=number, state=state, submitted_by=by, submitted_at=timezone.now(),
         deadline=window.deadline, is_late=window.is_late, declaration=settings.tr.declaration if settings else "",
     )  # fmt: skip
     language = _snapshot_language(group)
@@ -164,12 +173,18 @@ def submit(group: Group, *, by: User, declaration_accepted: bool) -> Submission:
         group=group, replaced_at__isnull=True, role__in=[GroupFile.Role.PRESENTATION, GroupFile.Role.ATTACHMENT]
     )
     SubmittedFile.objects.bulk_create(SubmittedFile(submission=submission, group_file=file) for file in files)
-    SubmissionChange.objects.create(submission=submission, old="", new=S.SUBMITTED, by=by)
+    SubmissionChange.objects.create(submission=submission, old="", new=state, by=by)
 
     from ..tasks import notify_submission_received_task
 
     transaction.on_commit(lambda: notify_submission_received_task.delay(submission_id=submission.pk))
     return submission
+
+
+def _first_state_after(previous_state: str) -> str:
+    """A document handed in again after the jury asked for changes is "resubmitted": the jury reads it against the
+    earlier one."""
+    return S.RESUBMITTED if previous_state == S.CHANGES_REQUESTED else S.SUBMITTED
 
 
 def can_withdraw(submission: Submission, user: User) -> bool:

@@ -59,10 +59,14 @@ def settings_for(group: Group) -> AssignmentSettings | None:
     return AssignmentSettings.objects.filter(assignment__edition_id=group.edition_id).first()
 
 
+# After these, the group writes again: it took its document back, or the jury asked for changes.
+WORKSPACE_REOPENS = frozenset({Submission.State.WITHDRAWN, Submission.State.CHANGES_REQUESTED})
+
+
 def has_pending_submission(group: Group) -> bool:
-    """Submitted and not withdrawn: the workspace is read-only until the jury asks for changes."""
+    """Handed in and neither withdrawn nor sent back for changes: the workspace is read-only."""
     latest = Submission.objects.filter(group=group).order_by("-number").values_list("state", flat=True).first()
-    return latest == Submission.State.SUBMITTED
+    return latest is not None and latest not in WORKSPACE_REOPENS
 
 
 def require_writable(group: Group, by: User) -> None:

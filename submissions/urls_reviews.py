@@ -1,0 +1,3 @@
+"""Review addresses (filled by the review issue)."""
+
+urlpatterns: list = []
