@@ -247,6 +247,81 @@
     placeCaret(table.querySelector("th"), 0);
   }
 
+  // --- Images: upload one, pick one of the group's, or give an address; inserted in its own paragraph
+  function imageField(ed, role) {
+    return ed.image.querySelector("[data-role=image-" + role + "]");
+  }
+
+  function imageState(ed, text, failed) {
+    imageField(ed, "state").textContent = text;
+    imageField(ed, "state").classList.toggle("text-danger", !!failed);
+  }
+
+  function sendImage(ed, body, done) {
+    var headers = { Accept: "application/json", "X-CSRFToken": csrfToken(ed.form) };
+    fetch(ed.form.getAttribute("data-images"), { method: body ? "POST" : "GET", body: body, headers: headers })
+      .then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (data) {
+          if (!response.ok) throw new Error(data.error || fill(L.imageFailed, { message: response.status }));
+          done(data);
+        });
+      }, function () { throw new Error(L.imageOffline); }) // offline: the text stays as it is
+      .catch(function (error) { imageState(ed, error.message, true); });
+  }
+
+  function addThumb(ed, image, first) {
+    var list = imageField(ed, "list"), button = document.createElement("button"), img = new Image();
+    button.type = "button";
+    button.className = "btn btn-outline-secondary p-1";
+    button.setAttribute("data-src", (img.src = image.src));
+    button.title = img.alt = image.name;
+    list.insertBefore(button, first ? list.firstChild : null).appendChild(img);
+  }
+
+  function openImage(ed) {
+    var selection = window.getSelection(), range = selection.rangeCount && selection.getRangeAt(0).cloneRange();
+    ed.imageRange = range && ed.area.contains(range.commonAncestorContainer) ? range : null;
+    ["file", "src", "alt"].forEach(function (role) { imageField(ed, role).value = ""; });
+    imageField(ed, "list").textContent = "";
+    imageState(ed, "");
+    ed.image.showModal();
+    sendImage(ed, null, function (data) { data.images.forEach(function (image) { addThumb(ed, image); }); });
+  }
+
+  function uploadImage(ed) {
+    var input = imageField(ed, "file"), body = new FormData();
+    if (!input.files.length) return;
+    body.append("file", input.files[0]);
+    input.value = "";
+    imageState(ed, L.uploading);
+    sendImage(ed, body, function (image) {
+      addThumb(ed, image, true);
+      imageField(ed, "src").value = image.src;
+      imageState(ed, fill(L.uploaded, { name: image.name }));
+    });
+  }
+
+  function insertImage(ed) {
+    var src = imageField(ed, "src").value.trim(), para = document.createElement("p"), rest = para.cloneNode();
+    if (!/^(https:\/\/.+|\/[^/].*)$/i.test(src)) return imageState(ed, L.image, true);
+    var img = para.appendChild(new Image()), range = ed.imageRange, block = range && range.startContainer;
+    img.setAttribute("src", src);
+    img.alt = imageField(ed, "alt").value.trim();
+    ed.image.close();
+    ed.area.focus();
+    while (block && block.parentNode !== ed.area) block = block.parentNode;
+    if (block && /^(P|H2|H3)$/.test(block.nodeName)) {
+      range.setEnd(block, block.childNodes.length); // at the caret: the rest of the line goes below the image
+      rest.appendChild(range.extractContents());
+    }
+    if (!rest.textContent && !rest.querySelector("img")) rest.innerHTML = "<br>";
+    if (block && !block.textContent && !block.querySelector("img")) ed.area.replaceChild(para, block);
+    else ed.area.insertBefore(para, block ? block.nextSibling : null);
+    placeCaret(ed.area.insertBefore(rest, para.nextSibling), 0);
+    tidy(ed);
+    changed(ed);
+  }
+
   function tidy(ed) {
     // Chrome nests a list made in a paragraph inside it: take it out, keeping the caret.
     var selection = window.getSelection();
@@ -261,6 +336,7 @@
   }
 
   function command(ed, name) {
+    if (name === "image" && ed.image.showModal) return openImage(ed);
     ed.area.focus();
     var value;
     if (name === "h2" || name === "h3" || name === "p") {
@@ -321,6 +397,15 @@
       var button = event.target.closest("[data-keep]");
       if (button) keep(ed, button.getAttribute("data-keep"));
     });
+
+    ed.image = form.querySelector(".ws-image");
+    ed.image.addEventListener("click", function (event) {
+      var button = event.target.closest("[data-src], [data-image]");
+      if (button && button.hasAttribute("data-src")) imageField(ed, "src").value = button.getAttribute("data-src");
+      else if (button && button.getAttribute("data-image") === "insert") insertImage(ed);
+      else if (button) ed.image.close();
+    });
+    imageField(ed, "file").addEventListener("change", function () { uploadImage(ed); });
 
     var toolbar = form.querySelector(".ws-toolbar");
     toolbar.addEventListener("mousedown", function (event) {

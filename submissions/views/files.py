@@ -22,7 +22,7 @@ from ..forms_files import GroupFileForm
 from ..models import GroupFile
 from ..services.files import current_files, remove_file, upload_file
 from ..services.workspace import WorkspaceClosed, settings_for
-from .workspace import _access, _group_for
+from .workspace import VIEW, _access, _group_for, _json
 
 UPLOAD = "submissions.upload_files"
 Role = GroupFile.Role
@@ -100,6 +100,41 @@ def group_file_remove(request, slug, group_pk, file_pk):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect(_files_url(group))
+
+
+def _image_payload(group, image: GroupFile) -> dict:
+    src = reverse("submissions:group_file", args=[group.edition.slug, group.pk, image.pk])
+    return {"src": src, "name": image.display_name}
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def group_images(request, slug, group_pk):
+    """The editor's image dialog, always JSON. GET: the group's current images, newest first. POST (multipart, field
+    `file`): one image through upload_file, 201 with its address; refused 400, closed 423, not allowed 403/401."""
+    if not request.user.is_authenticated:
+        return _json({"error": _("Your session has ended: log in again.")}, 401)
+    uploading = request.method == "POST"
+    try:
+        group = _group_for(request, slug, group_pk, UPLOAD if uploading else VIEW)
+    except PermissionDenied:
+        refusal = _("Only the group's members add images.") if uploading else _("You cannot see this group's images.")
+        return _json({"error": refusal}, 403)
+    if not uploading:
+        images = current_files(group).filter(role=Role.IMAGE)
+        return _json({"images": [_image_payload(group, image) for image in images]})
+    uploaded = request.FILES.get("file")
+    if uploaded is None:
+        return _json({"error": _("Choose an image to upload.")}, 400)
+    try:
+        image = upload_file(group, uploaded, Role.IMAGE, by=request.user)
+    except WorkspaceClosed as closed:
+        return _json({"error": closed.message}, 423)
+    except PermissionDenied:
+        return _json({"error": _("Only the group's members add images.")}, 403)
+    except ValidationError as error:
+        return _json({"error": " ".join(error.messages)}, 400)
+    return _json(_image_payload(group, image), 201)
 
 
 @login_required

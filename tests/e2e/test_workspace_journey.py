@@ -1,12 +1,17 @@
 """Writing the group document in the browser: two members at once, and one through a network cut."""
 
+import io
+import re
+
 import pytest
+from django.urls import reverse
 from django.utils import timezone
+from PIL import Image
 from playwright.sync_api import expect
 
 from cohorts.models import Role
 from groups.models import Formation
-from submissions.models import Section, SectionVersion, Submission
+from submissions.models import GroupFile, Section, SectionVersion, Submission
 from tests.factories import (
     PASSWORD,
     AssignmentFactory,
@@ -197,6 +202,62 @@ def test_the_toolbar_formats_the_text_and_the_server_keeps_the_allowed_html(work
     assert Section.objects.get(group=group, template__position=2).words == 8
     expect(section.get_by_test_id("words")).to_have_text("8")
     assert errors == []
+
+
+def png_file(name: str = "carte.png") -> dict:
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "red").save(buffer, format="PNG")
+    return {"name": name, "mimeType": "image/png", "buffer": buffer.getvalue()}
+
+
+def test_a_member_uploads_a_picture_from_the_toolbar_and_it_is_saved_at_the_caret(workspace, new_page, base_url):
+    edition, group, (awa, _) = workspace
+    page = new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    open_workspace(page, base_url, edition, group, awa)
+    section = second_section(page)
+    type_into(section, "Avant la carte. Après la carte.")
+    for _ in " Après la carte.":
+        page.keyboard.press("ArrowLeft")
+
+    # Act: the image button, a PNG from this device, a description, Insert.
+    section.locator(".ws-toolbar [data-cmd=image]").click()
+    dialog = section.get_by_test_id("image-dialog")
+    expect(dialog).to_be_visible()
+    dialog.get_by_test_id("image-file").set_input_files(png_file())
+    expect(dialog.get_by_test_id("image-src")).to_have_value(re.compile(r"/fichiers/\d+/$"))
+    expect(dialog.get_by_test_id("image-list").locator("img")).to_have_count(1)
+    dialog.get_by_test_id("image-alt").fill("Carte des coupures")
+    with page.expect_response(lambda response: "/enregistrer/" in response.url, timeout=SAVE_WAIT) as autosave:
+        dialog.get_by_test_id("image-insert").click()
+
+    # Assert: the image is shown where the caret was, in its own paragraph, and saved with the group file's address.
+    expect(dialog).to_be_hidden()
+    expect(section.get_by_test_id("editor-area").locator("p > img")).to_have_count(1)
+    assert autosave.value.status == 200
+    expect_state(section, "saved")
+    image = GroupFile.objects.get(group=group, role=GroupFile.Role.IMAGE)
+    src = reverse("submissions:group_file", args=[edition.slug, group.pk, image.pk])
+    html = stored_html(group)
+    assert f'<p><img src="{src}" alt="Carte des coupures"></p>' in html
+    assert html.index("Avant la carte.") < html.index("<img") < html.index("Après la carte.")
+    assert errors == []
+
+
+def test_the_image_dialog_says_a_picture_needs_a_connection(workspace, new_page, base_url):
+    edition, group, (awa, _) = workspace
+    page = new_page(**PHONE)
+    open_workspace(page, base_url, edition, group, awa)
+    section = second_section(page)
+    type_into(section, "Texte gardé.")
+    page.context.set_offline(True)
+
+    section.locator(".ws-toolbar [data-cmd=image]").click()
+
+    offline = page.evaluate("JSON.parse(document.getElementById('ws-labels').textContent).imageOffline")
+    expect(section.get_by_test_id("image-state")).to_have_text(offline)
+    expect(section.get_by_test_id("editor-area")).to_contain_text("Texte gardé.")
 
 
 def test_text_kept_on_the_device_meets_a_newer_version_in_the_merge_view(workspace, new_page, base_url):
