@@ -48,6 +48,7 @@ urlpatterns += [
 _FILES = "<slug:slug>/groupes/<int:group_pk>/fichiers/"
 urlpatterns += [
     path(_FILES, group_files.group_files, name="group_files"),
+    path(f"{_FILES}images/", group_files.group_images, name="group_images"),
     path(f"{_FILES}<int:file_pk>/", group_files.group_file, name="group_file"),
     path(f"{_FILES}<int:file_pk>/retirer/", group_files.group_file_remove, name="group_file_remove"),
 ]
@@ -66,3 +67,13 @@ urlpatterns += [
 urlpatterns += [
     path("<slug:slug>/groupes/<int:group_pk>/document/export/<str:kind>/", export_views.export, name="export"),
 ]
+
+# Review: each area's addresses in its own module (jury set-up, reviews, the chair and results, the defense,
+# publication and the comparison), all in the "submissions" namespace.
+from .urls_chair import urlpatterns as chair_urls  # noqa: E402
+from .urls_defense import urlpatterns as defense_urls  # noqa: E402
+from .urls_jury import urlpatterns as jury_urls  # noqa: E402
+from .urls_publication import urlpatterns as publication_urls  # noqa: E402
+from .urls_reviews import urlpatterns as review_urls  # noqa: E402
+
+urlpatterns += jury_urls + review_urls + chair_urls + defense_urls + publication_urls

@@ -64,16 +64,22 @@ def _section_for(group: Group, section_pk: int) -> Section:
 
 
 def _access(request, group: Group) -> dict:
-    """Whether this user may write now, and if not because the workspace is closed, why."""
+    """Whether this user may write now, and if not because the workspace is closed, why; the group's window."""
     user = request.user
     can_write, closed_message = False, ""
+    window = services.window_for(group, services.settings_for(group))
     if user.has_perm(WRITE, group):
         try:
-            services.require_writable(group, user)
+            services.require_writable(group, user, window=window)
             can_write = True
         except services.WorkspaceClosed as closed:
             closed_message = closed.message
-    return {"can_write": can_write, "closed_message": closed_message, "can_comment": user.has_perm(COMMENT, group)}
+    return {
+        "can_write": can_write,
+        "closed_message": closed_message,
+        "can_comment": user.has_perm(COMMENT, group),
+        "window": window,
+    }
 
 
 def _editor_labels() -> dict:
@@ -91,6 +97,10 @@ def _editor_labels() -> dict:
         "theirs": _("Saved by {name} (version {version}), read only"),
         "link": _("Address of the link (https://…)"),
         "image": _("Address of the image (https://…)"),
+        "uploading": _("Uploading…"),
+        "uploaded": _("“{name}” uploaded: describe it, then insert it."),
+        "imageFailed": _("The image could not be added ({message})."),
+        "imageOffline": _("Adding an image needs a connection: try again once online. Your text is kept."),
         "table": _("Rows × columns of the table (for example 3 × 4)"),
         "unsent": _("Typed on this device and never sent (the document can no longer be edited): copy it if needed."),
     }
@@ -143,8 +153,7 @@ def workspace(request, slug, group_pk):
     )
     for section in sections:
         section.comment_count = counts.get(section.pk, 0)
-    window = services.window_for(group, services.settings_for(group))
-    context = _page_context(request, group, sections=sections, window=window, status_choices=Section.Status.choices)
+    context = _page_context(request, group, sections=sections, status_choices=Section.Status.choices)
     return render(request, "submissions/workspace.html", context)
 
 
@@ -171,12 +180,19 @@ def section_history(request, slug, group_pk, section_pk):
     """The versions (who, when, words, origin) and what one of them changed from the one before."""
     group = _group_for(request, slug, group_pk)
     section = _section_for(group, section_pk)
-    page = Paginator(
+    paginator = Paginator(
         section.versions.select_related("author").defer("html").order_by("-number"), HISTORY_PAGE_SIZE
-    ).get_page(request.GET.get("page"))
+    )
+    paginator.count = section.version  # versions are numbered 1..version and never deleted: no COUNT query
+    page = paginator.get_page(request.GET.get("page"))
     number = request.GET.get("v", "")
     number = int(number) if number.isdigit() and len(number) < 10 else section.version
-    pair = {v.number: v for v in SectionVersion.objects.filter(section=section, number__in=[number, number - 1])}
+    pair = {
+        v.number: v
+        for v in SectionVersion.objects.filter(section=section, number__in=[number, number - 1]).select_related(
+            "author"
+        )
+    }
     shown = pair.get(number)
     if shown is not None:
         previous = pair.get(number - 1)
