@@ -393,7 +393,8 @@ class _BlockBuilder:
     def list(self, node: _Node, style: Run, *, ordered: bool) -> None:
         self.flush()
         level = len(self.lists) + 1
-        closed, blocks_then = self.last_closed
+        before, blocks_before = self.last_closed, len(self.blocks)
+        closed, blocks_then = before
         if not ordered and closed and not closed.ordered and closed.level == level and blocks_then == len(self.blocks):
             current = closed  # two bullet lists with nothing between read as one (as in Word)
         else:
@@ -409,7 +410,8 @@ class _BlockBuilder:
                 stray.append(child)
         self._stray_item(stray, style)
         self.lists.pop()
-        self.last_closed = (current, len(self.blocks))
+        # An empty list leaves no trace: the lists around it still read as one.
+        self.last_closed = (current, len(self.blocks)) if len(self.blocks) > blocks_before else before
 
     def _stray_item(self, stray: list[_Node | str], style: Run) -> None:
         if stray and any(not isinstance(child, str) or child.strip() for child in stray):

@@ -545,3 +545,9 @@ def test_offline_pack_round_trip_reports_untouched_sections_unchanged(html):
 
     assert [(s.key, s.changed) for s in upload.sections] == [("s", False), ("t", False)]
     assert upload.sections[1].html == "<p>fin</p>"
+
+
+def test_an_empty_list_between_two_bullet_lists_does_not_split_them():
+    html = "<strong><ul><</ul><ol></ol><ul><</ul></strong>"
+
+    assert normalise_html(html) == "<ul><li><strong>&lt;</strong></li><li><strong>&lt;</strong></li></ul>"
