@@ -73,3 +73,52 @@ def notify_state_change_task(*, submission_id: int, state: str) -> int:
         send_templated_mail("submission-decision", [person.email], context, language=person.preferred_language)
         sent += 1
     return sent
+
+
+# A reminder click is remembered this long, so that a retried task does not email the same juror twice.
+REMINDER_CLAIM_SECONDS = 7 * 24 * 3600
+
+
+@shared_task(**MAIL_RETRY)
+def remind_jurors_task(*, edition_id: int, juror_ids: list[int], click: str) -> int:
+    """Email each juror one reminder listing the reviews they still owe. Re-reads everything: a juror with nothing
+    pending any more (submitted meanwhile, unassigned, round closed) gets nothing. `click` names the chair's click:
+    a rerun of the same click (a retry) sends no duplicate, a new click reminds again. Claims live in the cache
+    (no model field for them yet). Returns emails sent."""
+    from django.core.cache import cache
+
+    from cohorts.models import Edition
+    from malisig.models import User
+
+    from .services.results import pending_reviews_of
+    from .services.review import blind_numbers, jury_label, review_settings_for
+
+    edition = Edition.objects.select_related("school").filter(pk=edition_id).first()
+    if edition is None:
+        return 0
+    review_settings = review_settings_for(edition)
+    numbers = blind_numbers(edition) if review_settings.blind else None
+    link = absolute_url(edition.get_absolute_url() + "#jury")
+    sent = 0
+    for juror in User.objects.filter(pk__in=juror_ids).order_by("pk"):
+        key = f"juror-reminder:{edition_id}:{click}:{juror.pk}"
+        if not cache.add(key, True, REMINDER_CLAIM_SECONDS):
+            continue
+        pending = pending_reviews_of(juror, edition)
+        if not pending:
+            continue
+        labels = [jury_label(submission.group, review_settings, numbers) for submission in pending]
+        context = {
+            "edition": edition,
+            "person": juror,
+            "labels": labels,
+            "deadline": review_settings.review_deadline,
+            "link": link,
+        }
+        try:
+            send_templated_mail("juror-reminder", [juror.email], context, language=juror.preferred_language)
+        except Exception:
+            cache.delete(key)  # the retry sends it
+            raise
+        sent += 1
+    return sent
