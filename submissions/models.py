@@ -402,6 +402,8 @@ class ReviewSettings(models.Model):
     document_weight = models.PositiveSmallIntegerField(_("weight of the document in the final score (%)"), default=70)
     defense_minutes = models.PositiveSmallIntegerField(_("minutes per group at the defense"), default=10)
     round_closed_at = models.DateTimeField(_("review round closed at"), null=True, blank=True)
+    # The defense is scored after the document round has closed: it has its own closing.
+    defense_closed_at = models.DateTimeField(_("defense scoring closed at"), null=True, blank=True)
     scores_released_at = models.DateTimeField(_("scores and feedback released at"), null=True, blank=True)
 
     class Meta:
