@@ -11,11 +11,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ..models import Submission
 from ..services import submission as service
 from ..services.deadlines import window_for
+from ..services.results import released_feedback
 from ..services.workspace import WorkspaceClosed, has_pending_submission, settings_for
+from .publication import name_consent_context
 from .workspace import _group_for
 
 SUBMIT = "submissions.submit_document"
 WRITE = "submissions.write_sections"
+FEEDBACK = "submissions.view_feedback"
 
 
 @never_cache
@@ -85,5 +88,8 @@ def submission_detail(request, slug, group_pk, number):
         "submission": snapshot,
         "sections": snapshot.sections.all(),
         "files": snapshot.files.select_related("group_file"),
+        # The jury's released decision only (never a pending one, never the jurors' own reviews).
+        "feedback": released_feedback(snapshot, group) if request.user.has_perm(FEEDBACK, group) else None,
+        **name_consent_context(group, request.user),
     }
     return render(request, "submissions/submission_detail.html", context)
