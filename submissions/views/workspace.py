@@ -45,14 +45,15 @@ HISTORY_PAGE_SIZE = 25
 # ---------------------------------------------------------------------------
 # Loading, always scoped: edition from the slug, group inside it, section inside the group
 # ---------------------------------------------------------------------------
-def _group_for(request, slug: str, group_pk: int, perm: str = VIEW) -> Group:
-    """The group of the address (404 if not in this edition), if the user holds `perm` on it (else 403)."""
+def _group_for(request, slug: str, group_pk: int, perm: str | None = VIEW) -> Group:
+    """The group of the address (404 if not in this edition), if the user holds `perm` on it (else 403; None: the
+    caller checks)."""
     edition = get_object_or_404(Edition.objects.select_related("school"), slug=slug)
     group = get_object_or_404(
         Group.objects.filter(edition=edition).select_related("stakeholder_type", "mentor"), pk=group_pk
     )
     group.edition = edition
-    if not request.user.has_perm(perm, group):
+    if perm is not None and not request.user.has_perm(perm, group):
         raise PermissionDenied
     return group
 
