@@ -23,12 +23,15 @@ from cohorts.services import activate_enrolment, grant_role, mark_email_verified
 from cohorts.services.imports import run_import
 from groups import services as group_services
 from groups.models import Group, Membership
-from malisig.demo_texts import CIVIL_SOCIETY, GOVERNMENT, PRIVATE_SECTOR
+from malisig.demo_texts import CIVIL_SOCIETY, GOVERNMENT, PRIVATE_SECTOR, REVIEWS
 from malisig.models import User
 from submissions.documents import DocumentContent, SectionContent, build_presentation_starter
-from submissions.models import Assignment, AssignmentSettings, GroupFile, Question, Submission
+from submissions.models import Assignment, AssignmentSettings, Criterion, GroupFile, Question, Review, Submission
 from submissions.services.assignment import create_default_structure
 from submissions.services.files import upload_file
+from submissions.services.jury import assign_juror
+from submissions.services.review import criteria_of, latest_submission, start_review
+from submissions.services.reviews import save_review
 from submissions.services.submission import submit
 from submissions.services.workspace import ensure_sections, save_section
 
@@ -68,6 +71,7 @@ JURY = [
     DemoPerson("jury.presidente@example.org", "Kadiatou", "Sow", Role.JURY_CHAIR),
     DemoPerson("jury1@example.org", "Boubacar", "Maïga", Role.JUROR),
     DemoPerson("jury2@example.org", "Hawa", "N'Diaye", Role.JUROR),
+    DemoPerson("jury3@example.org", "Ousmane", "Coulibaly", Role.JUROR),
 ]
 PARTICIPANT_COUNT = 45
 PASS_MARK = Decimal("10")
@@ -371,6 +375,31 @@ def _drafts(edition: Edition) -> None:
         submit(group, by=coordinator, declaration_accepted=True)
 
 
+def _reviews(edition: Edition) -> None:
+    """The submitted private-sector document is in review: three jurors assigned, two have submitted their review,
+    the third has a draft (pending). Nothing is written again on a second run."""
+    group = Group.objects.filter(edition=edition, stakeholder_type__code="private-sector").order_by("name").first()
+    submission = latest_submission(group) if group is not None else None
+    if submission is None:
+        return
+    chair = User.objects.get(email__iexact=JURY[0].email)
+    jurors = [User.objects.get(email__iexact=person.email) for person in JURY[1:4]]
+    for juror in jurors:
+        assign_juror(group, juror, by=chair)
+    if submission.state == Submission.State.SUBMITTED:
+        submission = start_review(submission, by=chair)
+    if Review.objects.filter(submission=submission).exists():
+        return
+    criteria = criteria_of(edition, Criterion.Rubric.DOCUMENT)
+    for juror, review in zip(jurors, REVIEWS, strict=False):
+        scores = {criterion.pk: pair for criterion, pair in zip(criteria, review["scores"], strict=False)}
+        save_review(
+            submission, by=juror, scores=scores, message=review["message"], private_note=review["note"], submit=True
+        )
+    first_two = {criterion.pk: pair for criterion, pair in zip(criteria[:2], REVIEWS[0]["scores"], strict=False)}
+    save_review(submission, by=jurors[2], scores=first_two, submit=False)
+
+
 @dataclass
 class DemoSummary:
     edition: Edition
@@ -400,6 +429,7 @@ def seed_demo() -> DemoSummary:
     organiser = User.objects.get(email__iexact=ORGANISERS[0].email)
     _submission_settings(edition.assignment, organiser)
     _drafts(edition)
+    _reviews(edition)
     role_labels = dict(Role.choices)
     logins = [(STAFF.email, "Site staff", f"{STAFF.first_name} {STAFF.last_name}")]
     logins += [

@@ -145,3 +145,32 @@ CIVIL_SOCIETY = [
     "<li>recevoir de l'argent par transfert mobile ;</li>"
     "<li>suivre des cours et des formations en ligne.</li></ul>",
 ]
+
+# Two jurors' reviews of the private-sector document: per default document criterion (in rubric order) a score on
+# 5 and a comment; then the message to the group and the private note for the jury.
+REVIEWS = [
+    {
+        "scores": [
+            (4, "Chiffres du secteur cités et sourcés ; il manque une estimation du coût d'une journée de coupure."),
+            (4, "L'approche multi-acteurs est bien défendue, surtout dans les recommandations."),
+            (5, "Le document parle vraiment avec la voix des opérateurs et des entreprises du numérique."),
+            (3, "Le fonds de compensation est une bonne idée, mais qui le finance et qui le gère ?"),
+            (4, "Clair et bien structuré ; deux parties dépassent un peu l'équilibre du reste."),
+        ],
+        "message": "Un document solide et convaincant. Précisez le financement de vos propositions et chiffrez "
+        "le coût d'une coupure pour l'économie malienne : votre position en sortira renforcée.",
+        "note": "Je recommande l'acceptation, éventuellement après une courte révision sur la faisabilité.",
+    },
+    {
+        "scores": [
+            (3, "De bonnes références, mais certaines affirmations ne sont pas sourcées."),
+            (4, "Les principes d'un Internet ouvert et interopérable sont bien mobilisés."),
+            (4, "Rôle du secteur privé bien tenu, même si la responsabilité des opérateurs est peu discutée."),
+            (4, "Propositions concrètes : transparence, préavis, restrictions ciblées."),
+            (5, "Très lisible, la présentation aide à suivre l'argument."),
+        ],
+        "message": "Merci pour ce travail. Discutez davantage les obligations des opérateurs lorsqu'ils reçoivent "
+        "un ordre de coupure : c'est ce que le jury vous demandera lors de la défense.",
+        "note": "Bon niveau. Écart avec le premier juré sur les preuves : à discuter.",
+    },
+]

@@ -5,13 +5,13 @@ from groups.models import Formation as GroupFormation
 from groups.models import Group, Membership
 from malisig.demo import DEMO_PASSWORD
 from malisig.models import User
-from submissions.models import GroupFile, Question, Section, SectionVersion, Submission
+from submissions.models import GroupFile, Question, Review, ReviewAssignment, Score, Section, SectionVersion, Submission
 
 
 def table_counts() -> dict[str, int]:
     models = [
         User, Edition, Phase, Masterclass, EditionRole, Enrolment, Group, Membership, Question, Section,
-        SectionVersion, Submission, GroupFile,
+        SectionVersion, Submission, GroupFile, ReviewAssignment, Review, Score,
     ]  # fmt: skip
     return {model.__name__: model.objects.count() for model in models}
 
@@ -22,7 +22,7 @@ def test_seed_demo_builds_malisig_2023_and_prints_the_logins(db, capsys):
     edition = Edition.objects.get(slug="malisig-2023")
     roles = EditionRole.objects.filter(edition=edition)
     assert roles.filter(role=Role.ORGANISER).count() == 2
-    assert roles.filter(role__in=[Role.JUROR, Role.JURY_CHAIR]).count() == 3
+    assert roles.filter(role__in=[Role.JUROR, Role.JURY_CHAIR]).count() == 4
     assert roles.filter(role=Role.JURY_CHAIR).count() == 1
     assert roles.filter(role=Role.PARTICIPANT).count() == 45
     assert edition.masterclasses.count() == 10
@@ -64,7 +64,7 @@ def test_seed_demo_private_sector_a_submits_and_two_groups_are_half_way(db):
     edition = Edition.objects.get(slug="malisig-2023")
     private = Group.objects.get(edition=edition, name="Secteur privé A")
     submission = Submission.objects.get(group=private)
-    assert submission.state == "submitted"
+    assert submission.state == "in_review"
     snapshot = list(submission.sections.all())
     assert len(snapshot) == 7
     assert all(section.words > 50 for section in snapshot)
@@ -84,3 +84,15 @@ def test_demo_names_keep_their_accents_and_apostrophes(db):
     names = {user.get_full_name() for user in User.objects.all()}
     assert "Aïssata Traoré" in names
     assert any("N'Diaye" in name for name in names)
+
+
+def test_seed_demo_the_submitted_document_has_two_submitted_reviews_and_one_pending(db):
+    call_command("seed_demo")
+
+    submission = Submission.objects.get(group__name="Secteur privé A")
+    reviews = Review.objects.filter(submission=submission)
+    assert ReviewAssignment.objects.filter(group=submission.group).count() == 3
+    assert sorted(reviews.values_list("state", flat=True)) == ["draft", "submitted", "submitted"]
+    submitted = reviews.filter(state="submitted")
+    assert all(review.message_to_group and review.private_note for review in submitted)
+    assert Score.objects.filter(review__in=submitted, value__isnull=False).count() == 10
