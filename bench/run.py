@@ -78,6 +78,7 @@ from django.utils import timezone  # noqa: E402
 from documents import seed_documents  # noqa: E402 - bench/documents.py
 from group_assignment import groups_table, measure_group_assignment  # noqa: E402 - bench/group_assignment.py
 from imports import imports_table, measure_imports  # noqa: E402 - bench/imports.py, beside this script
+from review import measure_review, review_table  # noqa: E402 - bench/review.py
 
 from cohorts.models import (  # noqa: E402
     Attendance,
@@ -875,6 +876,7 @@ def target_failures(
     groups: dict | None = None,
     autosave: dict | None = None,
     weight: dict | None = None,
+    review: dict | None = None,
 ) -> list[str]:
     """The contract: same queries at both scales (pages and operations); pages' p95 within 3x the floor."""
     failures = [
@@ -912,6 +914,14 @@ def target_failures(
             f"repeat visit {weight['repeat_visit_kb']} KB (limit {weight['targets']['repeat_visit_kb']})"
             + (f", assets not found: {', '.join(weight['missing_assets'])}" if weight["missing_assets"] else "")
         )
+    if review is not None:
+        failures += [
+            f"{page['page']} ({page['role']}), {review['submissions']['large']} submissions: "
+            f"{page['queries_small']} queries small, {page['queries_large']} large, p95 "
+            f"{page['p95_over_floor_large']}x the floor (limit {review['limit_times_floor']:g}x)"
+            for page in review["pages"]
+            if not page["met"]
+        ]
     return failures
 
 
@@ -935,10 +945,11 @@ def write_results(
     groups: dict,
     autosave: dict,
     weight: dict,
+    review: dict,
     run_seconds: float,
     load: dict,
 ) -> None:
-    failures = target_failures(pages, operations, imports, groups, autosave, weight)
+    failures = target_failures(pages, operations, imports, groups, autosave, weight, review)
     results = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "database": connection.vendor,
@@ -955,6 +966,7 @@ def write_results(
         "group_assignment": groups,
         "autosave": autosave,
         "workspace_weight": weight,
+        "review": review,
         "floor": {
             "page": "help",
             "role": FLOOR.role,
@@ -966,6 +978,7 @@ def write_results(
             "p95_within_3x_floor": all(row["within_3x_floor"] for row in pages),
             "autosave_p95_within_3x_floor": autosave["targets"]["met"],
             "workspace_weight": weight["targets"]["met"],
+            "review_pages": all(page["met"] for page in review["pages"]),
             "met": not failures,
             "failures": failures,
         },
@@ -1029,6 +1042,8 @@ def main() -> None:
         import_figures = measure_imports()
         empty_database()
         group_figures = measure_group_assignment()
+        empty_database()
+        review_figures = measure_review(make_password(BENCH_PASSWORD))
     pages = compare_pages(runs["small"], runs["large"])
     operations = compare_operations(runs["small"], runs["large"])
     print("\n## small vs large\n")
@@ -1042,6 +1057,8 @@ def main() -> None:
     print(groups_table(group_figures))
     print()
     print(autosave_table(autosave_figures, weight_figures))
+    print()
+    print(review_table(review_figures))
     run_seconds = round(time.perf_counter() - started, 1)
     write_results(
         runs,
@@ -1051,10 +1068,13 @@ def main() -> None:
         groups=group_figures,
         autosave=autosave_figures,
         weight=weight_figures,
+        review=review_figures,
         run_seconds=run_seconds,
         load=load_at_start,
     )
-    failures = target_failures(pages, operations, import_figures, group_figures, autosave_figures, weight_figures)
+    failures = target_failures(
+        pages, operations, import_figures, group_figures, autosave_figures, weight_figures, review_figures
+    )
     print(f"\nfloor: help page as participant; run took {run_seconds:.0f} s; results in bench/{RESULTS_PATH.name}")
     if failures:
         print("targets missed:\n" + "\n".join(f"- {failure}" for failure in failures))
