@@ -68,7 +68,11 @@ class ReviewWorld:
 def seed_review_world(name: str, submissions: int, password_hash: str) -> ReviewWorld:
     school, _ = School.objects.get_or_create(slug="review-bench", defaults={"name": "Review bench", "acronym": "RB"})
     edition = Edition.objects.create(
-        school=school, slug=f"review-bench-{name}", year=2023, number=len(name), title=f"Review bench {name}"
+        school=school,
+        slug=f"review-bench-{name}",
+        year=2023,
+        number=list(SCALES).index(name) + 1,
+        title=f"Review bench {name}",
     )
     users = _users(f"{name}-", MEMBERS_PER_GROUP * submissions + JURORS + 2, password_hash)
     organiser, chair, jurors = users[0], users[1], users[2 : 2 + JURORS]

@@ -1023,7 +1023,17 @@ def quieten_noise() -> None:
     logging.getLogger("kombu").setLevel(logging.ERROR)
 
 
+def main_review_only() -> None:
+    """`bench/run.py review`: only the jury's pages, printed (results.json is written by the full run)."""
+    recreate_database(DATABASE_URL)
+    with override_settings(**BENCH_SETTINGS):
+        print(review_table(measure_review(make_password(BENCH_PASSWORD))))
+
+
 def main() -> None:
+    if sys.argv[1:] == ["review"]:
+        main_review_only()
+        return
     started = time.perf_counter()
     load_at_start = machine_load()  # before the bench itself adds to it
     quieten_noise()

@@ -10,6 +10,7 @@ so a guessed id tells nothing. Writing a review needs submissions.review_group (
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -28,6 +29,8 @@ from ..services import reviews as service
 from ..services.review import ReviewRefused, blind_numbers, criteria_of, review_settings_for
 
 S = Submission.State
+
+DASHBOARD_PAGE_SIZE = 50  # a juror reviews a handful of documents; the page stays light at any load
 
 
 def _jury_group(request, slug: str, group_pk: int) -> Group:
@@ -57,7 +60,8 @@ def _shown(submission: Submission | None) -> bool:
 def juror_dashboard(request, slug):
     edition = get_object_or_404(Edition, slug=slug)
     dashboard = service.juror_dashboard(edition, user=request.user)
-    context = {"edition": edition, "dashboard": dashboard, "counts": dashboard.counts}
+    page = Paginator(dashboard.rows, DASHBOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"edition": edition, "dashboard": dashboard, "counts": dashboard.counts, "page": page}
     return render(request, "submissions/juror_dashboard.html", context)
 
 

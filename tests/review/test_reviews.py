@@ -457,3 +457,15 @@ def test_a_first_submission_shows_no_diff(client, in_review, juror, group):
     html = client.get(review_url(group)).content.decode()
 
     assert 'data-testid="resubmission"' not in html
+
+
+def test_the_dashboard_shows_the_assigned_documents_a_page_at_a_time(client, in_review, juror, edition, monkeypatch):
+    monkeypatch.setattr("submissions.views.reviews.DASHBOARD_PAGE_SIZE", 2)
+    client.force_login(juror)
+
+    first = client.get(dashboard_url(edition)).content.decode()
+    second = client.get(dashboard_url(edition) + "?page=2").content.decode()
+
+    assert first.count('data-testid="assignment"') == 2
+    assert second.count('data-testid="assignment"') == 1
+    assert "page=2" in first
