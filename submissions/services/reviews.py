@@ -219,6 +219,10 @@ class SectionChange:
     previous: SubmittedSection | None
     diff: str
 
+    @property
+    def changed(self) -> bool:
+        return self.previous is None or self.previous.html != self.section.html
+
 
 def section_changes(previous: Submission, current: Submission) -> list[SectionChange]:
     """Per section of `current`, a readable diff against the same section (by template, else position) of

@@ -63,18 +63,26 @@ def settings_for(group: Group) -> AssignmentSettings | None:
 WORKSPACE_REOPENS = frozenset({Submission.State.WITHDRAWN, Submission.State.CHANGES_REQUESTED})
 
 
-def has_pending_submission(group: Group) -> bool:
-    """Handed in and neither withdrawn nor sent back for changes: the workspace is read-only."""
-    latest = Submission.objects.filter(group=group).order_by("-number").values_list("state", flat=True).first()
-    return latest is not None and latest not in WORKSPACE_REOPENS
+def latest_submission_state(group: Group) -> tuple[int, str] | None:
+    """(number, state) of the group's latest submission, or None before any."""
+    return Submission.objects.filter(group=group).order_by("-number").values_list("number", "state").first()
 
 
-def require_writable(group: Group, by: User, *, window: Window | None = None) -> None:
+def has_pending_submission(group: Group, latest: tuple[int, str] | None = ...) -> bool:
+    """Handed in and neither withdrawn nor sent back for changes: the workspace is read-only.
+    Pass `latest` (latest_submission_state) when the caller has it already."""
+    latest = latest_submission_state(group) if latest is ... else latest
+    return latest is not None and latest[1] not in WORKSPACE_REOPENS
+
+
+def require_writable(
+    group: Group, by: User, *, window: Window | None = None, latest: tuple[int, str] | None = ...
+) -> None:
     """Raises PermissionDenied for someone outside the group, WorkspaceClosed when the group may not write now.
-    Pass the group's `window` when the caller has it already (two queries fewer)."""
+    Pass the group's `window` and `latest` submission state when the caller has them already (queries fewer)."""
     if not by.has_perm("submissions.write_sections", group):
         raise PermissionDenied
-    if has_pending_submission(group):
+    if has_pending_submission(group, latest):
         raise WorkspaceClosed(_("The document is submitted: it can no longer be edited."))
     window = window or window_for(group, settings_for(group))
     if not window.is_open:

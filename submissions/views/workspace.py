@@ -34,7 +34,8 @@ from malisig.models import User
 from .. import services
 from ..diff import word_diff
 from ..forms import CommentForm, RestoreForm, SectionSaveForm, StatusForm
-from ..models import Section, SectionComment, SectionVersion
+from ..models import Section, SectionComment, SectionVersion, Submission
+from ..services.workspace import latest_submission_state
 
 VIEW = "submissions.view_workspace"
 WRITE = "submissions.write_sections"
@@ -69,9 +70,10 @@ def _access(request, group: Group) -> dict:
     user = request.user
     can_write, closed_message = False, ""
     window = services.window_for(group, services.settings_for(group))
+    latest = latest_submission_state(group)
     if user.has_perm(WRITE, group):
         try:
-            services.require_writable(group, user, window=window)
+            services.require_writable(group, user, window=window, latest=latest)
             can_write = True
         except services.WorkspaceClosed as closed:
             closed_message = closed.message
@@ -80,6 +82,8 @@ def _access(request, group: Group) -> dict:
         "closed_message": closed_message,
         "can_comment": user.has_perm(COMMENT, group),
         "window": window,
+        # The jury asked for changes: the page points at its feedback (on the submission's page).
+        "revision_of": latest[0] if latest and latest[1] == Submission.State.CHANGES_REQUESTED else None,
     }
 
 

@@ -447,6 +447,7 @@ def test_a_resubmission_shows_the_diff_and_the_earlier_decision(
     assert "<ins>Légalité, selon l&#x27;UIT 2023.</ins>" in html
     assert "<del>Légalité et légitimité des coupures.</del>" in html
     assert html.count('data-testid="section-diff"') == 3
+    assert html.count('data-testid="section-diff" open') == 1  # only the changed part is opened
     assert "Citez vos sources." in html and "Pas de chiffres." in html
     assert 'data-testid="review-form"' in html
 

@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 from django.utils import timezone
 
 from submissions.models import Decision, Submission, SubmissionChange
@@ -288,3 +289,19 @@ def test_publication_is_notified(accepted, organiser, django_capture_on_commit_c
         publish(accepted, by=organiser)
 
     assert len(mail.outbox) == 2
+
+
+def test_the_reopened_workspace_points_the_group_at_the_jurys_feedback(client, edition, groups, submissions, chair,
+                                                                         coordinator):  # fmt: skip
+    from submissions.services.review import release_decisions, stage_decision, start_review
+
+    submission = start_review(submissions["secteur-prive"], by=chair)
+    stage_decision(submission, "changes_requested", by=chair, message="Chiffrez vos propositions.")
+    release_decisions(edition, by=chair)
+    client.force_login(coordinator)
+    group = groups["secteur-prive"]
+
+    page = client.get(reverse("submissions:workspace", args=[edition.slug, group.pk])).content.decode()
+
+    assert 'data-testid="revision-requested"' in page
+    assert reverse("submissions:submission_detail", args=[edition.slug, group.pk, submission.number]) in page
