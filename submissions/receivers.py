@@ -1,11 +1,37 @@
-"""submissions listens to cohorts: when an edition's settings are copied, its assignment comes along."""
+"""submissions listens to cohorts: when an edition's settings are copied, its assignment comes along. And to its own
+models: a write of anything the jury's results and the chair's board read makes their cached copy stale
+(services.results).
+
+Bulk writes (bulk_create, update(), raw SQL) send no signal: their writers call results_changed() themselves.
+"""
+
+import logging
 
 from django.db import transaction
+from django.db.models.signals import post_delete, post_migrate, post_save
 from django.dispatch import receiver
 
 from cohorts.signals import edition_copied
+from groups.models import Group, StakeholderType
 
-from .models import Assignment, AssignmentSettings, Question, SectionTemplate
+from .models import (
+    Assignment,
+    AssignmentSettings,
+    ConflictOfInterest,
+    Criterion,
+    Decision,
+    DefenseScore,
+    Question,
+    Review,
+    ReviewAssignment,
+    ReviewSettings,
+    Score,
+    SectionTemplate,
+    Submission,
+)
+from .services.results import results_changed
+
+logger = logging.getLogger(__name__)
 
 ASSIGNMENT_FIELDS = ("title_fr", "title_en", "statement_fr", "statement_en")
 QUESTION_FIELDS = ("position", "text_fr", "text_en", "guidance_fr", "guidance_en")
@@ -54,3 +80,29 @@ def copy_assignment(sender, *, source, target, by=None, **kwargs) -> None:
         submission_settings = getattr(original, "settings", None)
         if submission_settings is not None:
             AssignmentSettings.objects.create(assignment=copy, **_copy(submission_settings, SETTINGS_FIELDS))
+
+
+# What services.results reads of an edition: a save or delete of any of these replaces the cached results' token.
+RESULTS_MODELS = (
+    Review, Score, DefenseScore, Criterion, ConflictOfInterest, ReviewAssignment, Submission, Decision, ReviewSettings,
+    Group, StakeholderType,
+)  # fmt: skip
+
+
+def forget_results(sender, *, using, **kwargs) -> None:
+    """Scores, reviews, conflicts, assignments, states, decisions, settings or groups may have changed."""
+    results_changed(using)
+
+
+for _model in RESULTS_MODELS:
+    post_save.connect(forget_results, sender=_model, dispatch_uid=f"submissions.results.{_model.__name__}_saved")
+    post_delete.connect(forget_results, sender=_model, dispatch_uid=f"submissions.results.{_model.__name__}_deleted")
+
+
+@receiver(post_migrate, dispatch_uid="submissions.results.migrated")
+def forget_results_after_migrating(sender, *, using, **kwargs) -> None:
+    """A data migration writes without signals. The cache may not answer while deploying: that must not stop it."""
+    try:
+        results_changed(using)
+    except Exception:
+        logger.warning("The cached results could not be forgotten after migrating", exc_info=True)

@@ -26,6 +26,7 @@ from malisig.sanitise import sanitise_html
 
 from ..models import Criterion, DefenseScore, DefenseSlot, ReviewSettings, SectionTemplate, Submission, SubmittedSection
 from ..rules import is_conflicted
+from .results import results_changed
 from .review import CHAIR, ReviewRefused, criteria_of, latest_submission, record_defense, review_settings_for
 
 S = Submission.State
@@ -170,6 +171,7 @@ def close_defense_scoring(edition: Edition, *, by: User) -> ReviewSettings:
     ReviewSettings.objects.filter(pk=review_settings.pk, defense_closed_at__isnull=True).update(
         defense_closed_at=timezone.now()
     )
+    results_changed()  # update() sends no signal
     review_settings.refresh_from_db()
     return review_settings
 
@@ -179,6 +181,7 @@ def reopen_defense_scoring(edition: Edition, *, by: User) -> ReviewSettings:
     _require(by, CHAIR, edition)
     review_settings = review_settings_for(edition)
     ReviewSettings.objects.filter(pk=review_settings.pk).update(defense_closed_at=None)
+    results_changed()  # update() sends no signal
     review_settings.refresh_from_db()
     return review_settings
 
@@ -361,6 +364,7 @@ def save_defense_scores(group: Group, values: Mapping, *, by: User) -> dict[int,
         unique_fields=["group", "juror", "criterion"],
         update_fields=["value", "updated_at"],
     )
+    results_changed()  # bulk_create sends no signal
     cleared = [pk for pk, value in parsed.items() if value is None]
     if cleared:
         DefenseScore.objects.filter(group=group, juror=by, criterion_id__in=cleared).delete()

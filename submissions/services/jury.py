@@ -27,6 +27,7 @@ from malisig.text import fold
 
 from ..models import ConflictOfInterest, Criterion, DefenseScore, ReviewAssignment, ReviewSettings, Score, Submission
 from ..rules import forget_jury_groups
+from .results import results_changed
 from .review import blind_numbers, jury_label, review_settings_for
 
 logger = logging.getLogger(__name__)
@@ -236,6 +237,7 @@ def detect_conflicts(edition: Edition, *, by: User) -> list[ConflictOfInterest]:
     with translation.override(settings.LANGUAGE_CODE):
         found = _likely_conflicts(edition, traits, existing)
     created = ConflictOfInterest.objects.bulk_create(found)
+    results_changed()  # bulk_create sends no signal
     _forget(by, *(row.juror for row in created))
     logger.info("%s: %d likely conflicts detected by %s", edition.slug, len(created), by)
     return created
@@ -462,6 +464,7 @@ def auto_assign(edition: Edition, *, by: User) -> AutoAssignment:
         if len(assigned[group.pk]) < target or target == 0:
             understaffed.append(Understaffed(group, len(assigned[group.pk]), max(target, 1)))
     ReviewAssignment.objects.bulk_create(created)
+    results_changed()  # bulk_create sends no signal
     _forget(by, *jurors.values())
     logger.info("%s: %d assignments made automatically by %s", edition.slug, len(created), by)
     understaffed.sort(key=lambda row: (row.group.stakeholder_type.position, row.group.name, row.group.pk))

@@ -5,21 +5,43 @@ Every function reads a constant number of queries whatever the edition's size. T
 by the database (sums and counts per submission and criterion, each juror's total per review) and finished with the
 pure `submissions.scoring`; the median reads plain tuples and aggregates here. Reviews by a juror who now has a
 blocking conflict of interest with the group are left out. Plain dataclasses out; nothing is written.
+
+What the results page and the chair's board read of a whole edition (ranked_results(), board_facts()) is the same
+for every viewer and costs more than the rest of the page: it is kept in the cache (Redis in production) as plain
+values, under a generation token that every write able to change it replaces, through results_changed() (the
+pattern of cohorts.services.roster_facts):
+
+- a write of one row through the ORM (save, delete, a cascade) of a review, score, defense score, criterion,
+  conflict of interest, assignment, submission, decision, review settings, group or stakeholder type: the receivers
+  in submissions.receivers;
+- a bulk write, which sends no signal (bulk_create, update()): its writer calls results_changed() itself;
+- a migration: submissions.receivers, on post_migrate.
+
+What depends on the viewer (which groups they may read, blind labels), on the language (labels) or on the time (who
+is late) is worked out on each request, as are the review settings and the jurors' names (one query each). When the
+cache server is unreachable, everything is read from the database (slower, still right).
 """
 
+import logging
 import math
+import sys
+import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import Case, Count, F, Field, Func, OuterRef, Q, Subquery, Sum, Value, When
 from django.utils import timezone
 
 from cohorts.models import Edition, EditionRole, Role
 from cohorts.rules import is_juror, is_jury_chair
-from groups.models import Group
+from groups.models import Group, StakeholderType
 from malisig.models import User
 
 from .. import scoring
@@ -35,8 +57,9 @@ from ..models import (
     Submission,
 )
 from ..rules import jury_groups_of
-from .review import blind_numbers, jury_label, review_settings_for
+from .review import jury_label, review_settings_for
 
+logger = logging.getLogger(__name__)
 S = Submission.State
 # A spread of the jurors' totals at least this wide (points on 100) is a strong disagreement for the chair.
 STRONG_DISAGREEMENT = Decimal(25)
@@ -61,6 +84,94 @@ def current_submissions(edition: Edition):
     """Each group's current submission (its latest by number), as one query."""
     latest = Submission.objects.filter(group=OuterRef("group")).order_by("-number").values("number")[:1]
     return Submission.objects.filter(group__edition=edition, number=Subquery(latest))
+
+
+# ---------------------------------------------------------------------------
+# The cache: what the results and the board read of a whole edition, the same for every viewer
+
+GENERATION_KEY = "submissions:results:generation"
+# Part of every key: change it when the cached classes (Ranking, RankedRow, BoardFacts) change shape, so that a
+# deploy never reads back what the previous code filed.
+SHAPE = 1
+# The token keeps the cached results right; the timeout lets old editions' results go, and bounds how long a write
+# made behind the application's back goes unseen.
+RESULTS_TIMEOUT = 24 * 60 * 60
+
+
+def results_changed(using: str = DEFAULT_DB_ALIAS) -> None:
+    """Forget every edition's cached results and board, now and again once the current transaction commits.
+
+    Call it after any write that sends no post_save/post_delete signal (bulk_create, update(), bulk_update(), raw
+    SQL) of the models the results read: the receivers in submissions.receivers cover the others.
+    """
+    connection = transaction.get_connection(using)
+    if connection.in_atomic_block:
+        _new_generation()
+    # Outside a transaction, the write is committed already and this runs at once.
+    transaction.on_commit(_new_generation, using=using)
+
+
+def _new_generation() -> None:
+    try:
+        cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+    except Exception:  # the cache server is down: the write stands; reads go to the database meanwhile
+        logger.warning("Results: the cache is unreachable, the new generation was not set", exc_info=True)
+
+
+def _current_generation(found: dict) -> str:
+    generation = found.get(GENERATION_KEY)
+    if generation is None:  # never set, or evicted: whatever is cached was filed under another token
+        generation = uuid.uuid4().hex
+        if not cache.add(GENERATION_KEY, generation, timeout=None):
+            generation = cache.get(GENERATION_KEY) or generation  # another process set one first
+    return generation
+
+
+def _cached(edition_id: int, name: str, read: Callable[[], object]):
+    """The edition's `name`: from the cache if filed under the current token, else `read()` and filed."""
+    key = f"submissions:results:{SHAPE}:{edition_id}:{name}"
+    try:
+        found = cache.get_many([GENERATION_KEY, key])
+        generation = _current_generation(found)
+    except Exception:  # the cache server is down: the page still answers, from the database
+        logger.warning("Results: the cache is unreachable, reading %s from the database", name, exc_info=True)
+        return read()
+    stored = found.get(key)
+    if stored is not None and stored[0] == generation:
+        return stored[1]
+    value = read()
+    try:
+        cache.set(key, (generation, value), timeout=RESULTS_TIMEOUT)
+    except Exception:
+        logger.warning("Results: the cache is unreachable, %s not kept", name, exc_info=True)
+    return value
+
+
+def _text(value: Decimal | None) -> str | None:
+    """A Decimal kept in the cache as text: str() and Decimal() read back exactly what was stored."""
+    return None if value is None else str(value)
+
+
+def exact(text: str | None) -> Decimal | None:
+    """A Decimal kept as text by `_text`, back."""
+    return None if text is None else Decimal(text)
+
+
+def _state_labels() -> dict[str, str]:
+    """Read once: get_state_display() hashes every lazy label on each call (slow over hundreds of rows)."""
+    return {value: str(label) for value, label in S.choices}
+
+
+def _group_names(edition: Edition) -> tuple[dict[int, tuple[str, int | None]], dict[int, StakeholderType]]:
+    """({group id: (name, stakeholder type id)} by pk, {stakeholder type id: type}) of the edition: two queries."""
+    groups = {
+        pk: (name, type_id)
+        for pk, name, type_id in Group.objects.filter(edition=edition)
+        .order_by("pk")
+        .values_list("pk", "name", "stakeholder_type_id")
+    }
+    types = {kind.pk: kind for kind in StakeholderType.objects.filter(edition=edition)}
+    return groups, types
 
 
 # ---------------------------------------------------------------------------
@@ -103,6 +214,7 @@ class GroupResult:
     defense: Decimal | None
     final: Decimal | None
     rank: int | None = None
+    state: str = ""  # the current submission's state ("" without a submission)
     state_label: str = ""  # the submission's state in the current language ("" without a submission)
     group: Group | None = None  # read by load_results()
     submission: Submission | None = None  # read by load_results()
@@ -118,6 +230,7 @@ class EditionResults:
     document_criteria: list[Criterion]
     defense_criteria: list[Criterion]
     groups: list[GroupResult]  # best first; unranked last
+    numbers: dict[int, int] | None = None  # {group id: its number in blind review}, read by ranked_results()
 
     def for_group(self, group_id: int) -> GroupResult | None:
         return next((result for result in self.groups if result.group_id == group_id), None)
@@ -382,6 +495,7 @@ def edition_results(edition: Edition, *, load: bool = True, with_jurors: bool = 
                 defense_means=per_defense,
                 defense=defense,
                 final=scoring.final_score(document.total, defense, review_settings.document_weight),
+                state=state or "",
                 state_label=state_labels[state] if state else "",
             )
         )
@@ -411,6 +525,57 @@ def load_results(edition: Edition, results: list[GroupResult], *, submissions: b
             result.submission.group = result.group
 
 
+class RankedRow(NamedTuple):
+    """One group's scores, the Decimals as text (`exact()` reads them back): much faster out of the cache."""
+
+    group_id: int
+    submission_id: int | None
+    state: str  # "" without a submission
+    rank: int | None
+    document: str | None
+    defense: str | None
+    final: str | None
+
+
+@dataclass
+class Ranking:
+    """edition_results() as the results page reads it: plain values, so that the cached copy reads back fast."""
+
+    rows: list[RankedRow]  # best first; unranked last
+    groups: dict[int, tuple[str, int | None]]  # {group id: (name, stakeholder type id)}, by pk
+    types: dict[int, StakeholderType]
+
+    @property
+    def numbers(self) -> dict[int, int]:
+        """{group id: its number in blind review}, as blind_numbers()."""
+        return {group_id: number for number, group_id in enumerate(self.groups, start=1)}
+
+
+def ranked_results(edition: Edition) -> Ranking:
+    """Every group's document, defense and final score and rank (edition_results() without the jurors' own totals),
+    with the groups' names and stakeholder types: the same for every viewer, so kept in the cache until a write
+    changes what it reads (results_changed()); on a miss, a constant number of queries."""
+
+    def read() -> Ranking:
+        outcome = edition_results(edition, load=False, with_jurors=False)
+        groups, types = _group_names(edition)
+        rows = [
+            RankedRow(
+                result.group_id,
+                result.submission_id,
+                sys.intern(result.state),
+                result.rank,
+                _text(result.document.total),
+                _text(result.defense),
+                _text(result.final),
+            )
+            for result in outcome.groups
+        ]
+        return Ranking(rows, groups, types)
+
+    return _cached(edition.pk, "results", read)
+
+
 # ---------------------------------------------------------------------------
 # The chair's board
 
@@ -427,15 +592,22 @@ class ReviewerStatus:
 
 @dataclass
 class BoardRow:
-    group: Group
+    """One group on the board, as plain values (what the board shows)."""
+
+    group_id: int
     label: str
-    submission: Submission | None
+    stakeholder_type: StakeholderType | None
     readable: bool  # False: the viewer is conflicted with this group; the row shows nothing else
-    reviewers: list[ReviewerStatus] = field(default_factory=list)
-    document: DocumentScores | None = None
-    decision: Decision | None = None
+    submission_id: int | None = None  # the group's current submission
+    state: str = ""  # its state ("" without a submission)
     state_label: str = ""
+    reviewers: list[ReviewerStatus] = field(default_factory=list)
+    total: Decimal | None = None  # the document score on 100
+    spread: Decimal | None = None  # of the jurors' totals
+    decision_id: int | None = None  # the current submission's decision, if any
     outcome_label: str = ""
+    decision_pending: bool = False  # staged, not released
+    revision_deadline: datetime | None = None
 
     @property
     def submitted(self) -> int:
@@ -444,6 +616,10 @@ class BoardRow:
     @property
     def assigned(self) -> int:
         return len(self.reviewers)
+
+    @property
+    def strong_disagreement(self) -> bool:
+        return self.spread is not None and self.spread >= STRONG_DISAGREEMENT
 
 
 @dataclass
@@ -491,14 +667,10 @@ def _jurors(edition: Edition) -> list[User]:
     return list(User.objects.filter(pk__in=ids).order_by("last_name", "first_name", "pk"))
 
 
-def juror_loads(
-    edition: Edition, review_settings: ReviewSettings | None = None, conflicts: list[tuple[int, int]] | None = None
-) -> list[JurorLoad]:
-    """Per juror (and the chair): their assigned groups with a current submission not withdrawn and no blocking
-    conflict, their submitted reviews of those, and the reviews still expected while the round is open; late once
-    the review deadline has passed with some expected. Three queries (two GROUP BY juror) and the conflicts'."""
-    review_settings = review_settings or review_settings_for(edition)
-    conflicts = blocking_conflicts(edition) if conflicts is None else conflicts
+def _load_counts(edition: Edition, conflicts: list[tuple[int, int]]) -> dict[int, dict[str, int]]:
+    """{juror id: {"assigned", "submitted", "due"}}: their assigned groups with a current submission not withdrawn
+    and no blocking conflict, their submitted reviews of those, and the reviews still expected (submission in
+    review, not submitted). Two queries, each grouped by juror."""
     active = current_submissions(edition).exclude(state=S.WITHDRAWN)
     due = active.filter(state__in=REVIEW_DUE)
     assigned = (
@@ -519,16 +691,24 @@ def juror_loads(
         .annotate(submitted=Count("pk"), due=Count("pk", filter=Q(submission__state__in=REVIEW_DUE)))
         .order_by()
     )
-    per_juror = {juror_id: {"assigned": count, "due": expected} for juror_id, count, expected in assigned}
+    per_juror = {
+        juror_id: {"assigned": count, "submitted": 0, "due": expected} for juror_id, count, expected in assigned
+    }
     for juror_id, count, done in submitted:
-        row = per_juror.setdefault(juror_id, {"assigned": 0, "due": 0})
+        row = per_juror.setdefault(juror_id, {"assigned": 0, "submitted": 0, "due": 0})
         row["submitted"] = count
         row["due"] -= done
+    return per_juror
+
+
+def _loads(jurors: list[User], counts: dict[int, dict[str, int]], review_settings: ReviewSettings) -> list[JurorLoad]:
+    """Each juror's load from `_load_counts`: the reviews expected count only while the round is open; late once the
+    review deadline has passed with some expected (read at each call: time passes)."""
     deadline_passed = review_settings.review_deadline is not None and review_settings.review_deadline < timezone.now()
     round_open = review_settings.round_closed_at is None
     loads = []
-    for juror in _jurors(edition):
-        row = per_juror.get(juror.pk, {})
+    for juror in jurors:
+        row = counts.get(juror.pk, {})
         pending = row.get("due", 0) if round_open else 0
         loads.append(
             JurorLoad(
@@ -542,111 +722,160 @@ def juror_loads(
     return loads
 
 
-def _pending_decisions(edition, review_settings, may_read, label_of) -> list[BoardRow]:
-    decisions = (
-        Decision.objects.filter(submission__in=current_submissions(edition), released_at__isnull=True)
-        .select_related("submission__group")
-        .order_by("submission__group_id")
-    )
-    outcome_labels = {value: str(label) for value, label in Decision.Outcome.choices}
-    rows = []
-    for decision in decisions:
-        group = decision.submission.group
-        if may_read(group.pk):
-            rows.append(
-                BoardRow(
-                    group=group,
-                    label=label_of(group),
-                    submission=decision.submission,
-                    readable=True,
-                    decision=decision,
-                    outcome_label=outcome_labels[decision.outcome],
-                )
-            )
-    return rows
+def juror_loads(
+    edition: Edition, review_settings: ReviewSettings | None = None, conflicts: list[tuple[int, int]] | None = None
+) -> list[JurorLoad]:
+    """Per juror (and the chair): their assigned groups with a current submission not withdrawn and no blocking
+    conflict, their submitted reviews of those, and the reviews still expected while the round is open; late once
+    the review deadline has passed with some expected. Three queries (two GROUP BY juror) and the conflicts'; read
+    from the database (the board reads the same from the cache)."""
+    review_settings = review_settings or review_settings_for(edition)
+    conflicts = blocking_conflicts(edition) if conflicts is None else conflicts
+    return _loads(_jurors(edition), _load_counts(edition, conflicts), review_settings)
+
+
+@dataclass
+class BoardFacts:
+    """What the board reads of the whole edition, the same for every viewer, as plain values (the cached copy reads
+    back fast): cached by board_facts()."""
+
+    groups: dict[int, tuple[str, int | None]]  # {group id: (name, stakeholder type id)}, by pk
+    types: dict[int, StakeholderType]
+    conflicts: list[tuple[int, int]]  # blocking_conflicts()
+    assigned: dict[int, list[int]]  # {juror id: their assigned groups, conflicted or not}
+    current: dict[int, tuple[int, str]]  # {group id: (its current submission's id, its state)}
+    reviewers: dict[int, list[tuple[int, str]]]  # {group id: [(juror id, review state)]}: assigned, not conflicted
+    decisions: dict[int, tuple]  # {group id: (pk, outcome, released_at, revision_deadline)} of the current submission
+    scores: dict[int, tuple[str | None, str | None]]  # {submission id: (document total, spread)} as text (exact())
+    loads: dict[int, dict[str, int]]  # _load_counts()
+    waiting: int  # current submissions submitted or resubmitted, not yet in review
+
+    @property
+    def numbers(self) -> dict[int, int]:
+        """{group id: its number in blind review}, as blind_numbers()."""
+        return {group_id: number for number, group_id in enumerate(self.groups, start=1)}
+
+
+def board_facts(edition: Edition) -> BoardFacts:
+    """The board's data for the whole edition, from the cache until a write changes it (results_changed()); on a
+    miss, a constant number of queries: the database aggregates the scores and the loads."""
+
+    def read() -> BoardFacts:
+        review_settings = review_settings_for(edition)
+        conflicts = blocking_conflicts(edition)
+        groups, types = _group_names(edition)
+        # The same few states again and again: one string each (pickled once).
+        current = {
+            group_id: (pk, sys.intern(state))
+            for group_id, pk, state in current_submissions(edition).values_list("group_id", "pk", "state")
+        }
+        states = {
+            (submission_id, juror_id): sys.intern(state)
+            for submission_id, juror_id, state in Review.objects.filter(
+                submission__in=current_submissions(edition)
+            ).values_list("submission_id", "juror_id", "state")
+        }
+        reviewers: dict[int, list[tuple[int, str]]] = defaultdict(list)
+        assigned: dict[int, list[int]] = defaultdict(list)
+        blocking = set(conflicts)
+        for juror_id, group_id in (
+            ReviewAssignment.objects.filter(group__edition=edition).order_by("pk").values_list("juror_id", "group_id")
+        ):
+            assigned[juror_id].append(group_id)
+            if (juror_id, group_id) not in blocking:
+                submission_id = current.get(group_id, (None, None))[0]
+                reviewers[group_id].append((juror_id, states.get((submission_id, juror_id), "not_started")))
+        decisions = {
+            group_id: (pk, outcome, released_at, revision_deadline)
+            for group_id, pk, outcome, released_at, revision_deadline in Decision.objects.filter(
+                submission__in=current_submissions(edition)
+            ).values_list("submission__group_id", "pk", "outcome", "released_at", "revision_deadline")
+        }
+        document, _defense = _criteria(edition)
+        scored = document_scores(current_submissions(edition), document, review_settings.aggregation, conflicts)
+        return BoardFacts(
+            groups=groups,
+            types=types,
+            conflicts=conflicts,
+            assigned=dict(assigned),
+            current=current,
+            reviewers=dict(reviewers),
+            decisions=decisions,
+            scores={pk: (_text(scores.total), _text(scores.spread)) for pk, scores in scored.items()},
+            loads=_load_counts(edition, conflicts),
+            waiting=sum(1 for _pk, state in current.values() if state in (S.SUBMITTED, S.RESUBMITTED)),
+        )
+
+    return _cached(edition.pk, "board", read)
+
+
+def readable_in(facts: BoardFacts, user: User, edition: Edition) -> Callable[[int], bool]:
+    """readable_groups() from the cached assignments and conflicts instead of the user's own (no query)."""
+    if user.has_perm("submissions.configure_review", edition):  # staff and organisers read every group
+        return lambda group_id: True
+    conflicted = frozenset(group_id for juror_id, group_id in facts.conflicts if juror_id == user.pk)
+    if is_jury_chair(user, edition):
+        return lambda group_id: group_id not in conflicted
+    if is_juror(user, edition):
+        assigned = frozenset(facts.assigned.get(user.pk, ()))
+        return lambda group_id: group_id in assigned and group_id not in conflicted
+    return lambda group_id: False
 
 
 def chair_board(edition: Edition, *, viewer: User, page: int | str | None = None, per_page: int = 25) -> Board:
     """The chair's progress: one page of groups (their reviewers, document scores and decision), every juror's
-    load, the staged decisions and the count waiting to start; a constant number of queries whatever the size of
-    the edition (only the page's rows are read in full).
+    load, the staged decisions and the count waiting to start. The edition-wide part comes from board_facts()
+    (cached); what depends on the viewer (the groups they may read, blind labels) and on the time (who is late) is
+    worked out here; the settings and the jurors (their names) are read each time: a constant number of queries
+    whatever the size of the edition. The rows are plain values (what the board shows).
 
     In blind review a viewer who serves on the jury reads groups as "Document n"; a group the viewer is conflicted
     with shows as a bare row (no scores, reviews or decision)."""
+    facts = board_facts(edition)
     review_settings = review_settings_for(edition)
-    groups = Group.objects.filter(edition=edition).select_related("stakeholder_type").order_by("pk")
-    shown = Paginator(groups, per_page).get_page(page)
     blind = review_settings.blind and viewer.has_perm("submissions.serve_on_jury", edition)
-    numbers = blind_numbers(edition) if blind else None
+    numbers = facts.numbers if blind else None
 
-    def label_of(group: Group) -> str:
-        return jury_label(group, review_settings, numbers) if blind else group.name
-
-    may_read = readable_groups(viewer, edition)
-    conflicts = blocking_conflicts(edition)
-    page_groups = list(shown.object_list)
-    page_ids = [group.pk for group in page_groups]
-    current = {
-        submission.group_id: submission for submission in current_submissions(edition).filter(group_id__in=page_ids)
-    }
-    readable_submissions = [submission.pk for group_id, submission in current.items() if may_read(group_id)]
-    jurors_of: dict[int, list[int]] = defaultdict(list)
-    for juror_id, group_id in (
-        ReviewAssignment.objects.filter(group_id__in=page_ids)
-        .filter(_unconflicted(conflicts, "juror_id", "group_id"))
-        .order_by("pk")
-        .values_list("juror_id", "group_id")
-    ):
-        jurors_of[group_id].append(juror_id)
-    reviews = {
-        (submission_id, juror_id): state
-        for submission_id, juror_id, state in Review.objects.filter(submission_id__in=readable_submissions).values_list(
-            "submission_id", "juror_id", "state"
-        )
-    }
-    decisions = {
-        decision.submission_id: decision for decision in Decision.objects.filter(submission_id__in=readable_submissions)
-    }
-    document, _defense = _criteria(edition)
-    scored = document_scores(
-        Submission.objects.filter(pk__in=readable_submissions),
-        document,
-        review_settings.aggregation,
-        conflicts,
-        few=True,
-    )
-    nothing = _empty_scores(document, scales(document))
-    loads = juror_loads(edition, review_settings, conflicts)
+    may_read = readable_in(facts, viewer, edition)
+    shown = Paginator(list(facts.groups), per_page).get_page(page)
+    loads = _loads(_jurors(edition), facts.loads, review_settings)
     people = {load.juror.pk: load.juror for load in loads}
-
-    # Read once: get_FOO_display() hashes every lazy label on each call.
-    state_labels = {value: str(label) for value, label in S.choices}
+    state_labels = _state_labels()
     outcome_labels = {value: str(label) for value, label in Decision.Outcome.choices}
+
+    def row_of(group_id: int, readable: bool) -> BoardRow:
+        name, type_id = facts.groups[group_id]
+        label = jury_label(Group(pk=group_id, name=name), review_settings, numbers) if blind else name
+        row = BoardRow(group_id, label, facts.types.get(type_id), readable)
+        if not readable or group_id not in facts.current:
+            return row
+        row.submission_id, row.state = facts.current[group_id]
+        row.state_label = state_labels[row.state]
+        decision = facts.decisions.get(group_id)
+        if decision is not None:
+            row.decision_id, outcome, released_at, row.revision_deadline = decision
+            row.outcome_label, row.decision_pending = outcome_labels[outcome], released_at is None
+        total, spread = facts.scores.get(row.submission_id, (None, None))
+        row.total, row.spread = exact(total), exact(spread)
+        return row
+
     rows = []
-    for group in page_groups:
-        group.edition = edition
-        submission = current.get(group.pk)
-        readable = may_read(group.pk)
-        row = BoardRow(group=group, label=label_of(group), submission=submission, readable=readable)
-        if readable:
+    for group_id in shown.object_list:
+        row = row_of(group_id, may_read(group_id))
+        if row.readable:
             row.reviewers = [
-                ReviewerStatus(
-                    people[juror_id],
-                    reviews.get((submission.pk, juror_id), "not_started") if submission else "not_started",
-                )
-                for juror_id in jurors_of[group.pk]
+                ReviewerStatus(people[juror_id], state)
+                for juror_id, state in facts.reviewers.get(group_id, ())
                 if juror_id in people
             ]
-            if submission is not None:
-                row.state_label = state_labels[submission.state]
-                row.decision = decisions.get(submission.pk)
-                row.outcome_label = outcome_labels[row.decision.outcome] if row.decision else ""
-                row.document = scored.get(submission.pk, nothing)
         rows.append(row)
     shown.object_list = rows
-    waiting = current_submissions(edition).filter(state__in=(S.SUBMITTED, S.RESUBMITTED)).count()
-    pending = _pending_decisions(edition, review_settings, may_read, label_of)
-    return Board(edition, review_settings, shown, loads, pending, waiting)
+    pending = [
+        row_of(group_id, True)
+        for group_id, (_pk, _outcome, released_at, _deadline) in sorted(facts.decisions.items())
+        if released_at is None and may_read(group_id)
+    ]
+    return Board(edition, review_settings, shown, loads, pending, facts.waiting)
 
 
 def pending_reviews_of(juror: User, edition: Edition) -> list[Submission]:
@@ -686,12 +915,14 @@ class Feedback:
     criteria: list[CriterionFeedback]
     scores_released: bool
     total: Decimal | None
+    juror_messages: list[str] = field(default_factory=list)
 
 
 def released_feedback(submission: Submission, group: Group | None = None) -> Feedback | None:
     """The jury's released decision on this submission as its group reads it: the outcome, the consolidated
-    comments per criterion and the message; the aggregated scores only once the organisers released them. Never
-    the jurors' own reviews, notes or names. None while the decision is pending (or there is none)."""
+    comments per criterion and the message, each juror's message to the group (unsigned, in no telling order); the
+    aggregated scores only once the organisers released them. Never the jurors' scores, notes or names. None while
+    the decision is pending (or there is none)."""
     decision = Decision.objects.filter(submission=submission, released_at__isnull=False).first()
     if decision is None:
         return None
@@ -707,6 +938,13 @@ def released_feedback(submission: Submission, group: Group | None = None) -> Fee
         scores = scored.get(submission.pk) or _empty_scores(document, scales(document))
     by_criterion = {item.criterion.pk: item.value for item in scores.criteria} if scores else {}
     feedback = decision.criteria_feedback or {}
+    messages = (
+        Review.objects.filter(submission=submission, state=Review.State.SUBMITTED)
+        .exclude(juror_id__in=[juror for juror, _group in blocking_conflicts(edition, group or submission.group)])
+        .exclude(message_to_group="")
+        .order_by("submitted_at", "pk")
+        .values_list("message_to_group", flat=True)
+    )
     return Feedback(
         decision=decision,
         criteria=[
@@ -716,4 +954,5 @@ def released_feedback(submission: Submission, group: Group | None = None) -> Fee
         ],
         scores_released=released,
         total=scores.total if scores else None,
+        juror_messages=list(messages),
     )

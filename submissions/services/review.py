@@ -122,12 +122,20 @@ def review_settings_for(edition: Edition) -> ReviewSettings:
                 for rubric, defaults in RUBRIC_DEFAULTS
                 for position, default in enumerate(defaults, start=1)
             )
+            _results_changed()  # bulk_create sends no signal
     return review_settings
 
 
 def criteria_of(edition: Edition, rubric: str = Criterion.Rubric.DOCUMENT) -> list[Criterion]:
     review_settings_for(edition)
     return list(Criterion.objects.filter(edition=edition, rubric=rubric))
+
+
+def _results_changed() -> None:
+    """services.results.results_changed(), imported here: services.results imports this module."""
+    from .results import results_changed
+
+    results_changed()
 
 
 def round_is_open(review_settings: ReviewSettings) -> bool:
@@ -146,6 +154,7 @@ def close_round(edition: Edition, *, by: User) -> ReviewSettings:
     ReviewSettings.objects.filter(pk=review_settings.pk, round_closed_at__isnull=True).update(
         round_closed_at=timezone.now()
     )
+    _results_changed()  # update() sends no signal
     review_settings.refresh_from_db()
     return review_settings
 
@@ -155,6 +164,7 @@ def reopen_round(edition: Edition, *, by: User) -> ReviewSettings:
     _require(by, CHAIR, edition)
     review_settings = review_settings_for(edition)
     ReviewSettings.objects.filter(pk=review_settings.pk).update(round_closed_at=None)
+    _results_changed()  # update() sends no signal
     review_settings.refresh_from_db()
     return review_settings
 
@@ -296,6 +306,7 @@ def release_scores(edition: Edition, *, by: User) -> ReviewSettings:
     ReviewSettings.objects.filter(pk=review_settings.pk, scores_released_at__isnull=True).update(
         scores_released_at=timezone.now()
     )
+    _results_changed()  # update() sends no signal
     review_settings.refresh_from_db()
     return review_settings
 

@@ -13,9 +13,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -23,16 +26,16 @@ from cohorts.permissions import edition_for
 from groups.models import Group
 
 from ..forms_chair import DecisionForm, ReleaseForm
-from ..models import ConflictOfInterest, Decision, Review
+from ..models import ConflictOfInterest, Decision, Review, Submission
 from ..services import review as review_service
 from ..services import zone_of
 from ..services.deadlines import window_for
 from ..services.results import (
     chair_board,
     document_scores_of,
-    edition_results,
+    exact,
     juror_loads,
-    load_results,
+    ranked_results,
     readable_groups,
 )
 from ..services.workspace import settings_for
@@ -54,15 +57,44 @@ BOARD_ROWS_PER_PAGE = 25
 def chair_dashboard(request, slug):
     edition = edition_for(request, slug, CHAIR)
     board = chair_board(edition, viewer=request.user, page=request.GET.get("page"), per_page=BOARD_ROWS_PER_PAGE)
+    # Escaped once: the page's jurors and the states recur on every row.
+    states = {state: (css, escape(str(label))) for state, (css, label) in REVIEWER_STATES.items()}
+    names = {load.juror.pk: escape(str(load.juror)) for load in board.jurors}
+    for row in board.page.object_list:
+        row.reviewers_html = _reviewers_html(row.reviewers, names, states)
     context = {
         "edition": edition,
         "board": board,
         "page": board.page,
+        # Each row links to its group's decision: the address without the group's number, reversed once.
+        "decisions_url": reverse("submissions:chair_decision", args=[edition.slug, 0]).removesuffix("0/"),
         "round_open": review_service.round_is_open(board.review_settings),
         "deadline_passed": board.review_settings.review_deadline is not None
         and board.review_settings.review_deadline < timezone.now(),
     }
     return render(request, "submissions/chair_dashboard.html", context)
+
+
+# How the board shows where each reviewer stands: (CSS class, label).
+REVIEWER_STATES = {
+    Review.State.SUBMITTED: ("text-success", pgettext_lazy("review state", "submitted")),
+    Review.State.DRAFT: ("text-warning-emphasis", pgettext_lazy("review state", "draft")),
+    "not_started": ("text-body-secondary", gettext_lazy("not started")),
+}
+
+
+def _reviewers_html(reviewers, names: dict[int, str], states: dict[str, tuple[str, str]]) -> str:
+    """A board row's reviewers and where each stands, as one list, from the escaped `names` and `states`: built here
+    once per row, it costs a fraction of a template loop over every reviewer of the page."""
+    if not reviewers:
+        return format_html(
+            '<ul class="list-unstyled small mb-0"><li class="text-body-secondary">{}</li></ul>', _("No juror assigned")
+        )
+    items = "\n".join(
+        '<li>{} · <span class="{}">{}</span></li>'.format(names[reviewer.juror.pk], *states[reviewer.state])
+        for reviewer in reviewers
+    )
+    return mark_safe(f'<ul class="list-unstyled small mb-0">{items}</ul>')  # noqa: S308 - every part is escaped
 
 
 @login_required
@@ -255,26 +287,33 @@ def _score_table(criteria, reviews):
 def results(request, slug):
     """The ranking (ties shown), document, defense and final scores; a conflicted chair's rows stay closed."""
     edition = edition_for(request, slug, CHAIR)
-    outcome = edition_results(edition, load=False, with_jurors=False)
-    blind = outcome.review_settings.blind and request.user.has_perm("submissions.serve_on_jury", edition)
-    numbers = review_service.blind_numbers(edition) if blind else None
-    page = Paginator(outcome.groups, ROWS_PER_PAGE).get_page(request.GET.get("page"))
-    load_results(edition, page.object_list, submissions=False)
+    review_settings = review_service.review_settings_for(edition)
+    ranking = ranked_results(edition)  # cached: the same for every viewer
+    blind = review_settings.blind and request.user.has_perm("submissions.serve_on_jury", edition)
+    numbers = ranking.numbers if blind else None
+    page = Paginator(ranking.rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
     may_read = readable_groups(request.user, edition)
+    state_labels = {value: str(label) for value, label in Submission.State.choices}
     rows = []
     for result in page.object_list:
+        name, type_id = ranking.groups[result.group_id]
         rows.append(
             {
-                "result": result,
-                "label": review_service.jury_label(result.group, outcome.review_settings, numbers)
+                "rank": result.rank,
+                "label": review_service.jury_label(Group(pk=result.group_id, name=name), review_settings, numbers)
                 if blind
-                else result.group.name,
+                else name,
+                "stakeholder_type": ranking.types.get(type_id),
+                "state_label": state_labels[result.state] if result.state else "",
+                "document": exact(result.document),
+                "defense": exact(result.defense),
+                "final": exact(result.final),
                 "readable": may_read(result.group_id),
             }
         )
     context = {
         "edition": edition,
-        "outcome": outcome,
+        "review_settings": review_settings,
         "rows": rows,
         "page": page,
         "can_release_scores": request.user.has_perm(CONFIGURE, edition),

@@ -326,10 +326,10 @@ def test_group_sees_nothing_of_a_pending_decision(client, chair, edition, privat
     assert 'data-testid="feedback"' not in html
 
 
-def test_group_sees_the_released_outcome_feedback_and_message_but_no_juror_nor_note(
+def test_group_sees_the_released_outcome_feedback_and_messages_but_no_juror_nor_note(
     client, chair, edition, private, member, jurors
 ):
-    private.reviews.filter(juror=jurors[0]).update(private_note=PRIVATE_NOTE, message_to_group="Note du juré")
+    private.reviews.filter(juror=jurors[0]).update(private_note=PRIVATE_NOTE, message_to_group="Message du juré")
     stage(private, chair, "accepted")
     release_decisions(edition, by=chair)
     client.force_login(member)
@@ -339,7 +339,8 @@ def test_group_sees_the_released_outcome_feedback_and_message_but_no_juror_nor_n
 
     assert 'data-testid="feedback"' in html and "Accepted" in html
     assert PENDING_MESSAGE in html and CRITERION_COMMENT in html
-    assert PRIVATE_NOTE not in html and "Note du juré" not in html
+    assert "Message du juré" in html.split('data-testid="juror-messages"')[1]  # unsigned
+    assert PRIVATE_NOTE not in html
     assert str(jurors[0]) not in html and jurors[0].email not in html
     assert 'data-testid="score-total"' not in html and 'data-testid="criterion-score"' not in html
 

@@ -312,6 +312,7 @@ def test_results_page_queries_do_not_grow(client, organiser, edition, groups, ju
     with CaptureQueriesContext(connection) as small:
         client.get(url(edition))
     make_scored_groups(edition, kind, jurors, 10, start=1)
+    client.get(url(edition))  # both measured visits read the cache: the first after writes fills it
 
     with CaptureQueriesContext(connection) as large:
         response = client.get(url(edition))
