@@ -624,3 +624,13 @@ def test_the_diff_escapes_text_and_follows_paragraphs():
     new = "<p>Un &lt;b&gt; deux quatre</p><ul><li>trois</li><li>cinq</li></ul>"
 
     assert str(word_diff(old, new)) == "<p>Un &lt;b&gt; deux <ins>quatre</ins></p><p>trois</p><p><ins>cinq</ins></p>"
+
+
+def test_the_workspace_links_and_forms_of_each_section_lead_to_its_own_pages(client, group, awa):
+    client.force_login(awa)
+    page = client.get(reverse("submissions:workspace", args=[group.edition.slug, group.pk])).content.decode()
+
+    for section in services.ensure_sections(group):
+        args = [group.edition.slug, group.pk, section.pk]
+        for name in ("section", "section_history", "section_save", "section_status"):
+            assert f'"{reverse(f"submissions:{name}", args=args)}' in page, name
