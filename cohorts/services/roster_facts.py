@@ -23,21 +23,20 @@ from the database (slower, still right).
 """
 
 import datetime as dt
-import logging
-import uuid
-from collections.abc import Callable
 
-from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Count
+
+from malisig.generations import GenerationCache
 
 from ..models import AttendanceEvent, Enrolment, Profile
 
-logger = logging.getLogger(__name__)
-GENERATION_KEY = "cohorts:roster-facts:generation"
 # The token keeps the facts right; the timeout lets old editions' facts go, and bounds how long a write made behind
 # the application's back goes unseen.
 FACTS_TIMEOUT = 24 * 60 * 60
+_FACTS = GenerationCache("cohorts:roster-facts", "Roster facts", FACTS_TIMEOUT)
+GENERATION_KEY = _FACTS.generation_key
+_cached = _FACTS.cached
 
 
 def roster_facts_changed(using: str = DEFAULT_DB_ALIAS) -> None:
@@ -46,47 +45,7 @@ def roster_facts_changed(using: str = DEFAULT_DB_ALIAS) -> None:
     Call it after any write of enrolments, profiles or attendance sessions that sends no post_save/post_delete signal
     (bulk_create, update(), bulk_update(), raw SQL): the receivers in cohorts.receivers cover the others.
     """
-    connection = transaction.get_connection(using)
-    if connection.in_atomic_block:
-        _new_generation()
-    # Outside a transaction, the write is committed already and this runs at once.
-    transaction.on_commit(_new_generation, using=using)
-
-
-def _new_generation() -> None:
-    try:
-        cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
-    except Exception:  # the cache server is down: the write stands; reads go to the database meanwhile
-        logger.warning("Roster facts: the cache is unreachable, the new generation was not set", exc_info=True)
-
-
-def _current_generation(found: dict) -> str:
-    generation = found.get(GENERATION_KEY)
-    if generation is None:  # never set, or evicted: whatever is cached was filed under another token
-        generation = uuid.uuid4().hex
-        if not cache.add(GENERATION_KEY, generation, timeout=None):
-            generation = cache.get(GENERATION_KEY) or generation  # another process set one first
-    return generation
-
-
-def _cached(edition_id: int, name: str, read: Callable[[], object]):
-    """The fact `name` of an edition: from the cache if filed under the current token, else `read()` and filed."""
-    key = f"cohorts:roster-facts:{edition_id}:{name}"
-    try:
-        found = cache.get_many([GENERATION_KEY, key])
-        generation = _current_generation(found)
-    except Exception:  # the cache server is down: the page still answers, from the database
-        logger.warning("Roster facts: the cache is unreachable, reading %s from the database", name, exc_info=True)
-        return read()
-    stored = found.get(key)
-    if stored is not None and stored[0] == generation:
-        return stored[1]
-    value = read()
-    try:
-        cache.set(key, (generation, value), timeout=FACTS_TIMEOUT)
-    except Exception:
-        logger.warning("Roster facts: the cache is unreachable, %s not kept", name, exc_info=True)
-    return value
+    _FACTS.changed(using)
 
 
 def roster_countries(edition) -> list[str]:

@@ -25,7 +25,6 @@ cache server is unreachable, everything is read from the database (slower, still
 import logging
 import math
 import sys
-import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,15 +32,15 @@ from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Case, Count, F, Field, Func, OuterRef, Q, Subquery, Sum, Value, When
 from django.utils import timezone
 
 from cohorts.models import Edition, EditionRole, Role
 from cohorts.rules import is_juror, is_jury_chair
 from groups.models import Group, StakeholderType
+from malisig.generations import GenerationCache
 from malisig.models import User
 
 from .. import scoring
@@ -89,13 +88,15 @@ def current_submissions(edition: Edition):
 # ---------------------------------------------------------------------------
 # The cache: what the results and the board read of a whole edition, the same for every viewer
 
-GENERATION_KEY = "submissions:results:generation"
 # Part of every key: change it when the cached classes (Ranking, RankedRow, BoardFacts) change shape, so that a
 # deploy never reads back what the previous code filed.
 SHAPE = 1
 # The token keeps the cached results right; the timeout lets old editions' results go, and bounds how long a write
 # made behind the application's back goes unseen.
 RESULTS_TIMEOUT = 24 * 60 * 60
+_RESULTS = GenerationCache(f"submissions:results:{SHAPE}", "Results", RESULTS_TIMEOUT)
+GENERATION_KEY = _RESULTS.generation_key
+_cached = _RESULTS.cached
 
 
 def results_changed(using: str = DEFAULT_DB_ALIAS) -> None:
@@ -104,47 +105,7 @@ def results_changed(using: str = DEFAULT_DB_ALIAS) -> None:
     Call it after any write that sends no post_save/post_delete signal (bulk_create, update(), bulk_update(), raw
     SQL) of the models the results read: the receivers in submissions.receivers cover the others.
     """
-    connection = transaction.get_connection(using)
-    if connection.in_atomic_block:
-        _new_generation()
-    # Outside a transaction, the write is committed already and this runs at once.
-    transaction.on_commit(_new_generation, using=using)
-
-
-def _new_generation() -> None:
-    try:
-        cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
-    except Exception:  # the cache server is down: the write stands; reads go to the database meanwhile
-        logger.warning("Results: the cache is unreachable, the new generation was not set", exc_info=True)
-
-
-def _current_generation(found: dict) -> str:
-    generation = found.get(GENERATION_KEY)
-    if generation is None:  # never set, or evicted: whatever is cached was filed under another token
-        generation = uuid.uuid4().hex
-        if not cache.add(GENERATION_KEY, generation, timeout=None):
-            generation = cache.get(GENERATION_KEY) or generation  # another process set one first
-    return generation
-
-
-def _cached(edition_id: int, name: str, read: Callable[[], object]):
-    """The edition's `name`: from the cache if filed under the current token, else `read()` and filed."""
-    key = f"submissions:results:{SHAPE}:{edition_id}:{name}"
-    try:
-        found = cache.get_many([GENERATION_KEY, key])
-        generation = _current_generation(found)
-    except Exception:  # the cache server is down: the page still answers, from the database
-        logger.warning("Results: the cache is unreachable, reading %s from the database", name, exc_info=True)
-        return read()
-    stored = found.get(key)
-    if stored is not None and stored[0] == generation:
-        return stored[1]
-    value = read()
-    try:
-        cache.set(key, (generation, value), timeout=RESULTS_TIMEOUT)
-    except Exception:
-        logger.warning("Results: the cache is unreachable, %s not kept", name, exc_info=True)
-    return value
+    _RESULTS.changed(using)
 
 
 def _text(value: Decimal | None) -> str | None:

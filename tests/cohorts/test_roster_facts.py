@@ -13,6 +13,7 @@ from django.utils import timezone
 from cohorts.models import AttendanceEvent, Enrolment
 from cohorts.services import roster_facts
 from cohorts.services.imports import import_path
+from malisig import generations
 from tests.cohorts.test_import_participants import french_excel_csv, write
 from tests.cohorts.test_roster import act, enrol, names_in, roster_url
 from tests.factories import MasterclassFactory
@@ -230,7 +231,7 @@ def test_the_roster_still_answers_when_the_cache_server_is_down(client, organise
 
             return fail
 
-    monkeypatch.setattr(roster_facts, "cache", Unreachable())
+    monkeypatch.setattr(generations, "cache", Unreachable())
     ProfileFactory(user=EnrolmentFactory(edition=edition).user, country="Niger")
     client.force_login(organiser)
 

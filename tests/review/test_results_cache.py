@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
+from malisig import generations
 from submissions.models import ConflictOfInterest, Criterion, Submission
 from submissions.services import results
 from submissions.services.defense import save_defense_scores
@@ -274,7 +275,7 @@ class Unreachable:
 def test_the_pages_answer_and_follow_writes_when_the_cache_server_is_down(
     client, organiser, edition, in_review, jurors, private, monkeypatch
 ):
-    monkeypatch.setattr(results, "cache", Unreachable())
+    monkeypatch.setattr(generations, "cache", Unreachable())
     client.force_login(organiser)
     before = client.get(results_url(edition))
 
