@@ -20,6 +20,11 @@ def notify_submission_received_task(*, submission_id: int) -> int:
     )
     if submission is None or submission.state not in (Submission.State.SUBMITTED, Submission.State.RESUBMITTED):
         return 0
+    return _email_members(submission, "submission-received")
+
+
+def _email_members(submission: Submission, template: str) -> int:
+    """One email per member of the submission's group, in their language, linking to the submission's page."""
     group = submission.group
     link = absolute_url(
         reverse("submissions:submission_detail", args=[group.edition.slug, group.pk, submission.number])
@@ -28,7 +33,7 @@ def notify_submission_received_task(*, submission_id: int) -> int:
     for membership in Membership.objects.filter(group=group).select_related("user").order_by("pk"):
         person = membership.user
         context = {"edition": group.edition, "group": group, "submission": submission, "person": person, "link": link}
-        send_templated_mail("submission-received", [person.email], context, language=person.preferred_language)
+        send_templated_mail(template, [person.email], context, language=person.preferred_language)
         sent += 1
     return sent
 
@@ -62,17 +67,7 @@ def notify_state_change_task(*, submission_id: int, state: str) -> int:
     submission = Submission.objects.select_related("group__edition__school").filter(pk=submission_id).first()
     if submission is None or submission.state != state or state not in NOTIFIED_STATES:
         return 0
-    group = submission.group
-    link = absolute_url(
-        reverse("submissions:submission_detail", args=[group.edition.slug, group.pk, submission.number])
-    )
-    sent = 0
-    for membership in Membership.objects.filter(group=group).select_related("user").order_by("pk"):
-        person = membership.user
-        context = {"edition": group.edition, "group": group, "submission": submission, "person": person, "link": link}
-        send_templated_mail("submission-decision", [person.email], context, language=person.preferred_language)
-        sent += 1
-    return sent
+    return _email_members(submission, "submission-decision")
 
 
 # A reminder click is remembered this long, so that a retried task does not email the same juror twice.
