@@ -27,7 +27,15 @@ from malisig.sanitise import sanitise_html
 from ..models import Criterion, DefenseScore, DefenseSlot, ReviewSettings, SectionTemplate, Submission, SubmittedSection
 from ..rules import is_conflicted
 from .results import results_changed
-from .review import CHAIR, ReviewRefused, criteria_of, latest_submission, record_defense, review_settings_for
+from .review import (
+    CHAIR,
+    ReviewRefused,
+    criteria_of,
+    latest_submission,
+    record_defense,
+    review_settings_for,
+    set_settings_moment,
+)
 
 S = Submission.State
 JURY = "submissions.serve_on_jury"
@@ -165,25 +173,13 @@ def set_automatic_order(edition: Edition, *, by: User) -> list[DefenseSlot]:
 
 
 def close_defense_scoring(edition: Edition, *, by: User) -> ReviewSettings:
-    """The chair closes the defense score sheets (the final scores are then settled). Writes: defense_closed_at."""
-    _require(by, CHAIR, edition)
-    review_settings = review_settings_for(edition)
-    ReviewSettings.objects.filter(pk=review_settings.pk, defense_closed_at__isnull=True).update(
-        defense_closed_at=timezone.now()
-    )
-    results_changed()  # update() sends no signal
-    review_settings.refresh_from_db()
-    return review_settings
+    """The chair closes the defense score sheets (the final scores are then settled)."""
+    return set_settings_moment(edition, "defense_closed_at", on=True, by=by, perm=CHAIR)
 
 
 def reopen_defense_scoring(edition: Edition, *, by: User) -> ReviewSettings:
     """The chair reopens the score sheets (a juror's late correction)."""
-    _require(by, CHAIR, edition)
-    review_settings = review_settings_for(edition)
-    ReviewSettings.objects.filter(pk=review_settings.pk).update(defense_closed_at=None)
-    results_changed()  # update() sends no signal
-    review_settings.refresh_from_db()
-    return review_settings
+    return set_settings_moment(edition, "defense_closed_at", on=False, by=by, perm=CHAIR)
 
 
 @transaction.atomic

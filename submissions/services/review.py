@@ -147,26 +147,29 @@ def _require(user: User, perm: str, obj) -> None:
         raise PermissionDenied
 
 
-def close_round(edition: Edition, *, by: User) -> ReviewSettings:
-    """The chair closes the review round: reviews can no longer be edited. Writes: ReviewSettings.round_closed_at."""
-    _require(by, CHAIR, edition)
+def set_settings_moment(edition: Edition, field: str, *, on: bool, by: User, perm: str) -> ReviewSettings:
+    """One of the settings' moments (round closed, defense closed, scores released) set to now (`on`; kept if set
+    already, a double click changes nothing) or cleared. Checks `perm` on the edition. Writes: that field."""
+    _require(by, perm, edition)
     review_settings = review_settings_for(edition)
-    ReviewSettings.objects.filter(pk=review_settings.pk, round_closed_at__isnull=True).update(
-        round_closed_at=timezone.now()
-    )
+    rows = ReviewSettings.objects.filter(pk=review_settings.pk)
+    if on:
+        rows.filter(**{f"{field}__isnull": True}).update(**{field: timezone.now()})
+    else:
+        rows.update(**{field: None})
     _results_changed()  # update() sends no signal
     review_settings.refresh_from_db()
     return review_settings
+
+
+def close_round(edition: Edition, *, by: User) -> ReviewSettings:
+    """The chair closes the review round: reviews can no longer be edited."""
+    return set_settings_moment(edition, "round_closed_at", on=True, by=by, perm=CHAIR)
 
 
 def reopen_round(edition: Edition, *, by: User) -> ReviewSettings:
     """The chair reopens the round (for resubmissions, or a juror who needs to correct a score)."""
-    _require(by, CHAIR, edition)
-    review_settings = review_settings_for(edition)
-    ReviewSettings.objects.filter(pk=review_settings.pk).update(round_closed_at=None)
-    _results_changed()  # update() sends no signal
-    review_settings.refresh_from_db()
-    return review_settings
+    return set_settings_moment(edition, "round_closed_at", on=False, by=by, perm=CHAIR)
 
 
 # ---------------------------------------------------------------------------
@@ -300,15 +303,8 @@ def publish(submission: Submission, *, by: User) -> Submission:
 
 
 def release_scores(edition: Edition, *, by: User) -> ReviewSettings:
-    """The organiser shows the groups their scores and the jury's feedback. Writes: scores_released_at."""
-    _require(by, CONFIGURE, edition)
-    review_settings = review_settings_for(edition)
-    ReviewSettings.objects.filter(pk=review_settings.pk, scores_released_at__isnull=True).update(
-        scores_released_at=timezone.now()
-    )
-    _results_changed()  # update() sends no signal
-    review_settings.refresh_from_db()
-    return review_settings
+    """The organiser shows the groups their scores and the jury's feedback."""
+    return set_settings_moment(edition, "scores_released_at", on=True, by=by, perm=CONFIGURE)
 
 
 def _transition(submission: Submission, to: str, *, by: User, note: str = "") -> Submission:
