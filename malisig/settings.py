@@ -113,6 +113,8 @@ INSTALLED_APPS = [
     "cohorts",
     "groups",
     "submissions",
+    "cockpit",
+    "auditlog",
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,7 @@ urlpatterns = [
     path("editions/", include("cohorts.urls")),
     path("editions/", include("submissions.urls")),
     path("editions/", include("groups.urls")),
+    path("editions/", include("cockpit.urls")),
     path("admin/", admin.site.urls),
 ]
 

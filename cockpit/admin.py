@@ -1,0 +1,1 @@
+"""The admin for site staff: list filters, search, read-only where the record is evidence."""
