@@ -1,7 +1,13 @@
-"""Who may use the cockpit: the edition's organisers (and site staff); each feature adds its permissions here."""
+"""Who may use the cockpit (object: the edition). Written once here, used by views, templates and tests."""
 
 import rules
 
 from cohorts.rules import is_organiser, is_site_staff
 
-rules.add_perm("cockpit.view_dashboard", is_site_staff | is_organiser)
+organises = is_site_staff | is_organiser
+
+rules.add_perm("cockpit.view_dashboard", organises)
+rules.add_perm("cockpit.send_messages", organises)
+rules.add_perm("cockpit.manage_certificates", organises)
+rules.add_perm("cockpit.build_reports", organises)
+rules.add_perm("cockpit.view_audit_log", organises)

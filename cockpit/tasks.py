@@ -1,1 +1,5 @@
-"""Celery tasks of the cockpit: ids in, re-read, safe to run twice. Each feature keeps its tasks in its own module."""
+"""Celery tasks of the cockpit (autodiscovered here): ids in, re-read, safe to run twice."""
+
+from .tasks_certificates import *  # noqa: F403
+from .tasks_messages import *  # noqa: F403
+from .tasks_reports import *  # noqa: F403

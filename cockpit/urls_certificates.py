@@ -1,0 +1,3 @@
+"""URLs of the cockpit: certificates."""
+
+urlpatterns: list = []

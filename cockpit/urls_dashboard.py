@@ -1,0 +1,3 @@
+"""URLs of the cockpit: dashboard."""
+
+urlpatterns: list = []
