@@ -2,7 +2,17 @@ from django.contrib import admin
 
 from malisig.sanitise import sanitise_html
 
-from .models import Edition, EditionRole, Invitation, Masterclass, Phase, School
+from .models import (
+    Edition,
+    EditionRole,
+    Invitation,
+    Masterclass,
+    Message,
+    MessageRecipient,
+    MessageTemplate,
+    Phase,
+    School,
+)
 
 
 @admin.register(School)
@@ -52,3 +62,51 @@ class InvitationAdmin(admin.ModelAdmin):
     search_fields = ["email"]
     readonly_fields = ["sent_at", "accepted_at", "accepted_by", "revoked_at", "renewal_requested_at"]
     raw_id_fields = ["invited_by"]
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "edition", "subject_fr", "updated_at"]
+    list_filter = ["edition"]
+    list_select_related = ["edition"]
+    search_fields = ["name", "subject_fr", "subject_en"]
+
+
+class MessageRecipientInline(admin.TabularInline):
+    model = MessageRecipient
+    fields = ["email", "language", "state", "reason", "attempts", "sent_at"]
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = True
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ["subject_fr", "edition", "segment_label", "state", "created_at", "queued_at", "sent_at"]
+    list_filter = ["state", "edition"]
+    list_select_related = ["edition"]
+    search_fields = ["subject_fr", "subject_en", "segment_label", "key"]
+    readonly_fields = ["state", "key", "segment", "created_by", "created_at", "sent_by", "queued_at", "sent_at"]
+    raw_id_fields = ["template"]
+    inlines = [MessageRecipientInline]
+
+
+@admin.register(MessageRecipient)
+class MessageRecipientAdmin(admin.ModelAdmin):
+    """Delivery records: read-only (the workers write them)."""
+
+    list_display = ["email", "message", "state", "attempts", "reason", "sent_at"]
+    list_filter = ["state", "message__edition"]
+    list_select_related = ["message"]
+    search_fields = ["email", "name", "message__subject_fr"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -475,3 +475,124 @@ class Invitation(models.Model):
 
     def get_status_display(self) -> str:
         return self.Status(self.status).label
+
+
+# ---------------------------------------------------------------------------
+# The mail outbox: templates, messages waiting for review, and each recipient's delivery.
+# Who receives a message (segments) is decided by the top floor (cockpit); cohorts keeps the machinery.
+
+
+class MessageTemplate(models.Model):
+    """A reusable text for the organisers' messages, with placeholders (cohorts.services.outbox.PLACEHOLDERS)."""
+
+    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="message_templates")
+    name = models.CharField(_("name"), max_length=120)
+    subject_fr = models.CharField(_("subject (French)"), max_length=250)
+    subject_en = models.CharField(_("subject (English)"), max_length=250, blank=True)
+    body_fr = models.TextField(_("text (French)"))
+    body_en = models.TextField(_("text (English)"), blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("message template")
+        verbose_name_plural = _("message templates")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["edition", "name"], name="message_template_name_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Message(models.Model):
+    """One message to a segment of an edition. Only cohorts.services.outbox changes `state`.
+
+    draft → queued (recipients resolved and rendered) → sending → sent, or draft → discarded. `key` names an automatic
+    message (a reminder) so that it is created at most once.
+    """
+
+    class State(models.TextChoices):
+        DRAFT = "draft", pgettext_lazy("message state", "Draft")
+        QUEUED = "queued", pgettext_lazy("message state", "Queued")
+        SENDING = "sending", pgettext_lazy("message state", "Sending")
+        SENT = "sent", pgettext_lazy("message state", "Sent")
+        DISCARDED = "discarded", pgettext_lazy("message state", "Discarded")
+
+    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="messages")
+    template = models.ForeignKey(
+        MessageTemplate, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages"
+    )
+    subject_fr = models.CharField(_("subject (French)"), max_length=250)
+    subject_en = models.CharField(_("subject (English)"), max_length=250, blank=True)
+    body_fr = models.TextField(_("text (French)"))
+    body_en = models.TextField(_("text (English)"), blank=True)
+    segment = models.JSONField(_("recipients (segment)"), default=dict, blank=True)
+    segment_label = models.CharField(_("recipients"), max_length=250, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State, default=State.DRAFT, editable=False)
+    key = models.CharField(max_length=200, unique=True, null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    queued_at = models.DateTimeField(_("sent on"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("delivered on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["edition", "state", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.subject_fr
+
+    @property
+    def is_automatic(self) -> bool:
+        return bool(self.key)
+
+
+class MessageRecipient(models.Model):
+    """One person's copy of a message, rendered in their language when the message was queued.
+
+    queued → sending (claimed by a worker) → sent, or failed (a refused address, too many attempts, or a send
+    interrupted by a dead worker: never sent again automatically, so that nobody gets two copies).
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", pgettext_lazy("delivery state", "Queued")
+        SENDING = "sending", pgettext_lazy("delivery state", "Sending")
+        SENT = "sent", pgettext_lazy("delivery state", "Sent")
+        FAILED = "failed", pgettext_lazy("delivery state", "Failed")
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="recipients")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    email = models.EmailField(_("email address"))
+    name = models.CharField(_("name"), max_length=310, blank=True)
+    language = models.CharField(_("language"), max_length=8, default=settings.LANGUAGE_CODE)
+    subject = models.CharField(_("subject"), max_length=300)
+    body = models.TextField(_("text"))
+    state = models.CharField(_("state"), max_length=10, choices=State, default=State.QUEUED, editable=False)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("message recipient")
+        verbose_name_plural = _("message recipients")
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint("message", Lower("email"), name="message_recipient_email_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["message", "state"]),
+            models.Index(fields=["state", "claimed_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} · {self.message}"

@@ -98,3 +98,39 @@ def run_import_task(*, job_id: int, dry_run: bool) -> dict | None:
         return run_job(job, dry_run=dry_run).as_dict()
     except ImportRefused:
         return None
+
+
+# ---------------------------------------------------------------------------
+# The mail outbox (cohorts.services.outbox explains the exactly-once design)
+
+
+def outbox_retry_countdown(retries: int) -> int:
+    """30 s, 1 min, 2 min... at most 30 min between attempts."""
+    return min(30 * 2**retries, 1800)
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
+def send_message_task(self, *, message_id: int) -> dict:
+    """Send a queued message's copies. Safe to run twice and to be redelivered after a worker died: each copy is
+    claimed (queued → sending) before it leaves, so a rerun sends only what nobody claimed. A transient error
+    retries later, with backoff; each copy fails after outbox.MAX_ATTEMPTS, so the retries end."""
+    from .services import outbox
+
+    delivery = outbox.deliver_message(message_id)
+    if delivery.retry:
+        if self.request.is_eager:
+            return vars(delivery)  # tests: the next run is the test's call, not a recursion
+        raise self.retry(countdown=outbox_retry_countdown(self.request.retries))
+    return vars(delivery)
+
+
+@shared_task
+def sweep_outbox_task() -> dict:
+    """Periodic (beat): copies left "sending" by a dead worker are marked interrupted (never resent); messages whose
+    queued copies have waited too long are handed to a worker again."""
+    from .services import outbox
+
+    interrupted, waiting = outbox.sweep_outbox()
+    for message_id in waiting:
+        send_message_task.delay(message_id=message_id)
+    return {"interrupted": interrupted, "requeued": len(waiting)}

@@ -124,6 +124,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "auditlog.middleware.AuditlogMiddleware",
     "malisig.middleware.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -192,6 +193,8 @@ CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TIMEZONE = env("TIME_ZONE", "Africa/Bamako")
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {"task": "malisig.tasks.clear_expired_sessions_task", "schedule": 6 * 3600.0},
+    "send-due-reminders": {"task": "cockpit.tasks_messages.send_due_reminders_task", "schedule": 3600.0},
+    "sweep-outbox": {"task": "cohorts.tasks.sweep_outbox_task", "schedule": 600.0},
 }
 
 # ---------------------------------------------------------------------------
@@ -243,6 +246,11 @@ elif env("EMAIL_HOST"):
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# A dotted backend path wins (e.g. the integration tests' slow file backend); EMAIL_FILE_PATH for the file backend.
+if env("EMAIL_BACKEND"):
+    EMAIL_BACKEND = env("EMAIL_BACKEND")
+if env("EMAIL_FILE_PATH"):
+    EMAIL_FILE_PATH = env("EMAIL_FILE_PATH")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "MaliSIG <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = 20
