@@ -100,6 +100,19 @@ from malisig import demo  # noqa: E402
 from malisig.models import User  # noqa: E402
 from submissions.models import Assignment, Question, Section, SectionVersion  # noqa: E402
 
+
+def _load_bench_module(name: str):
+    """bench/<name>.py under another module name: bench/cockpit.py would otherwise shadow the cockpit app."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH_DIR / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+bench_cockpit = _load_bench_module("cockpit")
+
 WARMUP_REQUESTS = 5
 TIMED_REQUESTS = 50
 P95_LIMIT_TIMES_FLOOR = 3.0
@@ -877,6 +890,7 @@ def target_failures(
     autosave: dict | None = None,
     weight: dict | None = None,
     review: dict | None = None,
+    cockpit: dict | None = None,
 ) -> list[str]:
     """The contract: same queries at both scales (pages and operations); pages' p95 within 3x the floor."""
     failures = [
@@ -922,6 +936,14 @@ def target_failures(
             for page in review["pages"]
             if not page["met"]
         ]
+    if cockpit is not None:
+        failures += [
+            f"cockpit {page['page']} ({page['role']}), {cockpit['scales']['large']['participants']} participants: "
+            f"{page['queries_small']} queries small, {page['queries_large']} large, p95 "
+            f"{page['p95_over_floor_large']}x the floor (limit {cockpit['limit_times_floor']:g}x)"
+            for page in cockpit["pages"]
+            if not page["met"]
+        ]
     return failures
 
 
@@ -946,10 +968,11 @@ def write_results(
     autosave: dict,
     weight: dict,
     review: dict,
+    cockpit: dict,
     run_seconds: float,
     load: dict,
 ) -> None:
-    failures = target_failures(pages, operations, imports, groups, autosave, weight, review)
+    failures = target_failures(pages, operations, imports, groups, autosave, weight, review, cockpit)
     results = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "database": connection.vendor,
@@ -967,6 +990,7 @@ def write_results(
         "autosave": autosave,
         "workspace_weight": weight,
         "review": review,
+        "cockpit": cockpit,
         "floor": {
             "page": "help",
             "role": FLOOR.role,
@@ -979,6 +1003,7 @@ def write_results(
             "autosave_p95_within_3x_floor": autosave["targets"]["met"],
             "workspace_weight": weight["targets"]["met"],
             "review_pages": all(page["met"] for page in review["pages"]),
+            "cockpit_pages": all(page["met"] for page in cockpit["pages"]),
             "met": not failures,
             "failures": failures,
         },
@@ -1030,9 +1055,20 @@ def main_review_only() -> None:
         print(review_table(measure_review(make_password(BENCH_PASSWORD))))
 
 
+def main_cockpit_only() -> None:
+    """`bench/run.py cockpit`: only the organisers' cockpit, printed (results.json is written by the full run)."""
+    recreate_database(DATABASE_URL)
+    print(f"# malisig cockpit benchmark on {database_description()}", flush=True)
+    with override_settings(**BENCH_SETTINGS):
+        print(bench_cockpit.cockpit_table(bench_cockpit.measure_cockpit(make_password(BENCH_PASSWORD))))
+
+
 def main() -> None:
     if sys.argv[1:] == ["review"]:
         main_review_only()
+        return
+    if sys.argv[1:] == ["cockpit"]:
+        main_cockpit_only()
         return
     started = time.perf_counter()
     load_at_start = machine_load()  # before the bench itself adds to it
@@ -1054,6 +1090,8 @@ def main() -> None:
         group_figures = measure_group_assignment()
         empty_database()
         review_figures = measure_review(make_password(BENCH_PASSWORD))
+        empty_database()
+        cockpit_figures = bench_cockpit.measure_cockpit(make_password(BENCH_PASSWORD))
     pages = compare_pages(runs["small"], runs["large"])
     operations = compare_operations(runs["small"], runs["large"])
     print("\n## small vs large\n")
@@ -1069,6 +1107,8 @@ def main() -> None:
     print(autosave_table(autosave_figures, weight_figures))
     print()
     print(review_table(review_figures))
+    print()
+    print(bench_cockpit.cockpit_table(cockpit_figures))
     run_seconds = round(time.perf_counter() - started, 1)
     write_results(
         runs,
@@ -1079,11 +1119,19 @@ def main() -> None:
         autosave=autosave_figures,
         weight=weight_figures,
         review=review_figures,
+        cockpit=cockpit_figures,
         run_seconds=run_seconds,
         load=load_at_start,
     )
     failures = target_failures(
-        pages, operations, import_figures, group_figures, autosave_figures, weight_figures, review_figures
+        pages,
+        operations,
+        import_figures,
+        group_figures,
+        autosave_figures,
+        weight_figures,
+        review_figures,
+        cockpit_figures,
     )
     print(f"\nfloor: help page as participant; run took {run_seconds:.0f} s; results in bench/{RESULTS_PATH.name}")
     if failures:

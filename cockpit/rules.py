@@ -2,7 +2,8 @@
 
 import rules
 
-from cohorts.rules import is_organiser, is_site_staff
+from cohorts.models import Edition, Role
+from cohorts.rules import is_organiser, is_site_staff, roles_by_edition
 
 organises = is_site_staff | is_organiser
 
@@ -11,3 +12,14 @@ rules.add_perm("cockpit.send_messages", organises)
 rules.add_perm("cockpit.manage_certificates", organises)
 rules.add_perm("cockpit.build_reports", organises)
 rules.add_perm("cockpit.view_audit_log", organises)
+
+
+@rules.predicate
+def organises_in_school(user, school) -> bool:
+    """Organises at least one edition of the school (object: the School)."""
+    organised = [edition_id for edition_id, roles in roles_by_edition(user).items() if Role.ORGANISER in roles]
+    return bool(organised) and Edition.objects.filter(school=school, pk__in=organised).exists()
+
+
+# The statistics across a school's editions (object: the School).
+rules.add_perm("cockpit.view_statistics", is_site_staff | organises_in_school)

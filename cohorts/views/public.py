@@ -4,15 +4,8 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, render
 
 from .. import services
-from ..models import Edition, Enrolment, School, Sponsor
-
-# People counted as the edition's participants on public pages.
-PARTICIPANT_STATUSES = (
-    Enrolment.Status.ADMITTED,
-    Enrolment.Status.INVITED,
-    Enrolment.Status.ACTIVE,
-    Enrolment.Status.COMPLETED,
-)
+from ..models import Edition, Sponsor
+from ..services.figures import PARTICIPANT_STATUSES, public_school_headline
 
 
 def _published_editions():
@@ -20,7 +13,8 @@ def _published_editions():
 
 
 def school_public(request, school_slug):
-    school = get_object_or_404(School, slug=school_slug)
+    schools, headline_of = public_school_headline(school_slug, _published_editions())
+    school = get_object_or_404(schools, slug=school_slug)
     editions = list(
         _published_editions()
         .filter(school=school)
@@ -31,6 +25,8 @@ def school_public(request, school_slug):
         "school": school,
         "editions": editions,
         "participant_total": sum(edition.participant_count for edition in editions),
+        # Distinct people across the editions shown (one person may take part twice).
+        "headline": headline_of(school, editions),
     }
     return render(request, "cohorts/public_school.html", context)
 
