@@ -21,7 +21,7 @@ from .editions import grant_role
 logger = logging.getLogger(__name__)
 
 # First path segments used by cohorts' other addresses (cohorts/urls.py): an edition named so would be shadowed.
-RESERVED_SLUGS = frozenset({"ecole", "invitation", "mon-profil"})
+RESERVED_SLUGS = frozenset({"ecole", "invitation", "mon-profil", "certificats"})
 EDITABLE_FIELDS = frozenset(
     {
         "title", "theme", "venue", "starts_on", "ends_on", "status", "capacity", "pass_mark",
