@@ -74,14 +74,14 @@ def build_pdf(content: DocumentContent, image_loader: ImageLoader | None) -> byt
 
 
 def _render(content: DocumentContent, image_loader: ImageLoader | None, *, with_toc: bool) -> bytes:
-    pdf = _DocumentPDF(running_header(content), clean_text(content.group_name))
+    pdf = DocumentPDF(running_header(content), clean_text(content.group_name))
     pdf.set_title(clean_text(content.assignment_title))
     pdf.set_author(clean_text(content.school_name))
     pdf.set_subject(clean_text(f"{content.group_name} — {content.stakeholder}"))
     pdf.set_creator("MaliSIG")
     pdf.set_creation_date(content.generated_at)
     pdf.add_page()
-    renderer = _Renderer(pdf, image_loader)
+    renderer = Renderer(pdf, image_loader)
     renderer.title_page(content)
     titles = [clean_text(section.title) for section in content.sections]
     if titles and with_toc:
@@ -92,7 +92,9 @@ def _render(content: DocumentContent, image_loader: ImageLoader | None, *, with_
     return bytes(pdf.output())
 
 
-class _DocumentPDF(FPDF):
+class DocumentPDF(FPDF):
+    """A4 pages with a running header (from page 2) and a footer with page numbers; the proceedings use it too."""
+
     def __init__(self, header_text: str, footer_text: str) -> None:
         super().__init__(format="A4", unit="mm")
         for style, filename in FONT_FILES.items():
@@ -138,8 +140,10 @@ def fit_text(pdf: FPDF, text: str, width: float) -> str:
     return text[:low].rstrip() + "…"
 
 
-class _Renderer:
-    def __init__(self, pdf: _DocumentPDF, image_loader: ImageLoader | None) -> None:
+class Renderer:
+    """Writes a document's parts and blocks on a DocumentPDF; `image_loader` may be swapped between documents."""
+
+    def __init__(self, pdf: DocumentPDF, image_loader: ImageLoader | None) -> None:
         self.pdf = pdf
         self.image_loader = image_loader
         self.base_margin = pdf.l_margin
@@ -172,13 +176,14 @@ class _Renderer:
         pages = 1 + max(0, math.ceil((entries - first_page) / per_page))
         pdf.insert_toc_placeholder(_render_toc, pages=pages)
 
-    def section_title(self, title: str) -> None:
+    def section_title(self, title: str, level: int = 0) -> None:
+        """A titled part; `level` is its depth in the outline (0: listed in the table of contents)."""
         pdf = self.pdf
         if pdf.will_page_break(30):
             pdf.add_page()
         else:
             pdf.ln(4)
-        pdf.start_section(title or "—", level=0, strict=False)
+        pdf.start_section(title or "—", level=level, strict=False)
         pdf.set_font(FAMILY, "B", HEADING_SIZES[1])
         pdf.set_text_color(*TITLE_BLUE)
         pdf.multi_cell(0, 8, title or "—", align="L", new_x="LMARGIN", new_y="NEXT")
