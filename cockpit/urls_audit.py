@@ -1,3 +1,9 @@
 """URLs of the cockpit: audit."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from .views import audit
+
+urlpatterns = [
+    path("<slug:slug>/cockpit/journal/", audit.audit_log, name="audit_log"),
+]

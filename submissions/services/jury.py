@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from cohorts.models import Edition, EditionRole, Role
 from groups.models import Group, Membership
+from malisig.audit import announce
 from malisig.models import User
 from malisig.text import fold
 
@@ -238,6 +239,7 @@ def detect_conflicts(edition: Edition, *, by: User) -> list[ConflictOfInterest]:
         found = _likely_conflicts(edition, traits, existing)
     created = ConflictOfInterest.objects.bulk_create(found)
     results_changed()  # bulk_create sends no signal
+    announce(ConflictOfInterest, created, action="create", by=by)  # the audit log, likewise
     _forget(by, *(row.juror for row in created))
     logger.info("%s: %d likely conflicts detected by %s", edition.slug, len(created), by)
     return created
@@ -465,6 +467,7 @@ def auto_assign(edition: Edition, *, by: User) -> AutoAssignment:
             understaffed.append(Understaffed(group, len(assigned[group.pk]), max(target, 1)))
     ReviewAssignment.objects.bulk_create(created)
     results_changed()  # bulk_create sends no signal
+    announce(ReviewAssignment, created, action="create", by=by)  # the audit log, likewise
     _forget(by, *jurors.values())
     logger.info("%s: %d assignments made automatically by %s", edition.slug, len(created), by)
     understaffed.sort(key=lambda row: (row.group.stakeholder_type.position, row.group.name, row.group.pk))

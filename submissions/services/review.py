@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from cohorts.models import Edition
 from groups.models import Group
+from malisig.audit import announce
 from malisig.models import User
 
 from ..models import Criterion, Decision, Extension, ReviewSettings, Submission
@@ -149,9 +150,11 @@ def _require(user: User, perm: str, obj) -> None:
 
 def set_settings_moment(edition: Edition, field: str, *, on: bool, by: User, perm: str) -> ReviewSettings:
     """One of the settings' moments (round closed, defense closed, scores released) set to now (`on`; kept if set
-    already, a double click changes nothing) or cleared. Checks `perm` on the edition. Writes: that field."""
+    already, a double click changes nothing) or cleared. Checks `perm` on the edition. Writes: that field, and its
+    audit entry (malisig.audit)."""
     _require(by, perm, edition)
     review_settings = review_settings_for(edition)
+    before = getattr(review_settings, field)
     rows = ReviewSettings.objects.filter(pk=review_settings.pk)
     if on:
         rows.filter(**{f"{field}__isnull": True}).update(**{field: timezone.now()})
@@ -159,6 +162,9 @@ def set_settings_moment(edition: Edition, field: str, *, on: bool, by: User, per
         rows.update(**{field: None})
     _results_changed()  # update() sends no signal
     review_settings.refresh_from_db()
+    after = getattr(review_settings, field)
+    if after != before:  # update() sends no signal: the audit log is told
+        announce(ReviewSettings, [review_settings], action="update", by=by, changes={field: (before, after)})
     return review_settings
 
 
