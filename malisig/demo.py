@@ -17,10 +17,13 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from cockpit.models import CertificateRules
+from cockpit.services.reminders import draft_group_reminder
 from cohorts.importing.columns import guess_mapping
-from cohorts.models import Edition, EditionRole, Masterclass, Phase, Role, School
+from cohorts.models import Edition, EditionRole, Masterclass, MessageTemplate, Phase, Role, School
 from cohorts.services import activate_enrolment, grant_role, mark_email_verified
 from cohorts.services.imports import run_import
+from cohorts.services.outbox import save_template
 from groups import services as group_services
 from groups.models import Group, Membership
 from malisig.demo_texts import CIVIL_SOCIETY, GOVERNMENT, PRIVATE_SECTOR, REVIEWS
@@ -407,6 +410,37 @@ class DemoSummary:
     logins: list[tuple[str, str, str]]
 
 
+WELCOME_TEMPLATE = {
+    "name": "Bienvenue dans votre groupe",
+    "subject_fr": "{edition} : votre groupe {group} vous attend",
+    "body_fr": (
+        "Bonjour {first_name},\n\nVous faites partie du groupe {group}. Votre document de position est à remettre "
+        "avant le {deadline}.\n\nOuvrez l'espace de travail de votre groupe : {link}\n\nL'équipe de MaliSIG"
+    ),
+    "subject_en": "{edition}: your group {group} is waiting for you",
+    "body_en": (
+        "Hello {first_name},\n\nYou are a member of the group {group}. Your position document is due on "
+        "{deadline}.\n\nOpen your group's workspace: {link}\n\nThe MaliSIG team"
+    ),
+}
+
+
+def _cockpit(edition: Edition, organiser: User) -> None:
+    """Certificate rules, a message template and, in the outbox, a reminder waiting for the organisers' review."""
+    CertificateRules.objects.get_or_create(
+        edition=edition,
+        defaults={
+            "min_attendance": 75,
+            "signatory_name": f"{ORGANISERS[0].first_name} {ORGANISERS[0].last_name}",
+            "signatory_title": "Coordinatrice de MaliSIG",
+        },
+    )
+    if not MessageTemplate.objects.filter(edition=edition, name=WELCOME_TEMPLATE["name"]).exists():
+        save_template(edition, by=organiser, **WELCOME_TEMPLATE)
+    if not edition.messages.exists():
+        draft_group_reminder(edition, by=organiser)
+
+
 @transaction.atomic
 def seed_demo() -> DemoSummary:
     edition = _edition()
@@ -430,6 +464,7 @@ def seed_demo() -> DemoSummary:
     _submission_settings(edition.assignment, organiser)
     _drafts(edition)
     _reviews(edition)
+    _cockpit(edition, organiser)
     role_labels = dict(Role.choices)
     logins = [(STAFF.email, "Site staff", f"{STAFF.first_name} {STAFF.last_name}")]
     logins += [
