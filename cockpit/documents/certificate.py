@@ -30,6 +30,7 @@ from fontTools import ttLib
 from fpdf import FPDF
 
 from submissions.documents.content import clean_text
+from submissions.documents.pdf import fit_text
 
 logger = logging.getLogger(__name__)
 logging.getLogger("fontTools.subset").setLevel(logging.WARNING)
@@ -291,11 +292,11 @@ def _render(content: CertificateContent) -> bytes:
         pdf.set_text_color(0)
         pdf.set_font(FAMILY, "B", 12)
         pdf.set_xy(25, 174)
-        pdf.cell(120, 6, _fit(pdf, signatory[0], 120))
+        pdf.cell(120, 6, fit_text(pdf, signatory[0], 120))
         pdf.set_font(FAMILY, "", 10)
         pdf.set_text_color(*GREY)
         pdf.set_xy(25, 180)
-        pdf.cell(120, 5, _fit(pdf, signatory[1], 120))
+        pdf.cell(120, 5, fit_text(pdf, signatory[1], 120))
 
     # Verification, bottom right: QR code, code, address
     qr_x, qr_y = PAGE_W - 25 - QR_SIZE, 142
@@ -307,7 +308,7 @@ def _render(content: CertificateContent) -> bytes:
     pdf.set_font(FAMILY, "", 7.5)
     pdf.set_text_color(*GREY)
     pdf.set_xy(PAGE_W - 25 - 150, qr_y + QR_SIZE + 7)
-    pdf.cell(150, 4, _fit(pdf, verify_line, 150), align="R", link=content.verification_url)
+    pdf.cell(150, 4, fit_text(pdf, verify_line, 150), align="R", link=content.verification_url)
     return bytes(pdf.output())
 
 
@@ -319,21 +320,7 @@ def _centred(pdf: FPDF, text: str, style: str, size: float, y: float, width: flo
         size -= 1
         pdf.set_font(FAMILY, style, size)
     pdf.set_xy((PAGE_W - width) / 2, y)
-    pdf.cell(width, size * 0.5, _fit(pdf, text, width), align="C")
-
-
-def _fit(pdf: FPDF, text: str, width: float) -> str:
-    """`text` cut with an ellipsis to fit `width` mm in the current font."""
-    if pdf.get_string_width(text) <= width:
-        return text
-    low, high = 0, len(text)
-    while low < high:
-        middle = (low + high + 1) // 2
-        if pdf.get_string_width(text[:middle].rstrip() + "…") <= width:
-            low = middle
-        else:
-            high = middle - 1
-    return text[:low].rstrip() + "…"
+    pdf.cell(width, size * 0.5, fit_text(pdf, text, width), align="C")
 
 
 def _qr_png(url: str) -> BytesIO:

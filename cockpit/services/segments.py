@@ -170,6 +170,18 @@ def _language(user) -> str:
     return user.preferred_language or ""
 
 
+def _person(user, **details) -> Recipient:
+    """A recipient with an account: name and language from the user, the rest (group, deadline, link) given."""
+    return Recipient(
+        email=user.email,
+        user_id=user.pk,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        language=_language(user),
+        **details,
+    )
+
+
 def _workspace_link(edition: Edition) -> str:
     return absolute_url(reverse("submissions:my_workspace", kwargs={"slug": edition.slug}))
 
@@ -184,16 +196,7 @@ def _members(edition: Edition, condition: Q) -> list[Recipient]:
         .order_by("group__name", "user__last_name", "user__first_name", "pk")
     )
     return [
-        Recipient(
-            email=m.user.email,
-            user_id=m.user_id,
-            first_name=m.user.first_name,
-            last_name=m.user.last_name,
-            language=_language(m.user),
-            group=m.group.name,
-            deadline=deadlines.get(m.group_id, deadlines[None]),
-            link=link,
-        )
+        _person(m.user, group=m.group.name, deadline=deadlines.get(m.group_id, deadlines[None]), link=link)
         for m in memberships
     ]
 
@@ -214,15 +217,8 @@ def _participants(edition: Edition) -> list[Recipient]:
         .order_by("user__last_name", "user__first_name", "pk")
     )
     return [
-        Recipient(
-            email=role.user.email,
-            user_id=role.user_id,
-            first_name=role.user.first_name,
-            last_name=role.user.last_name,
-            language=_language(role.user),
-            group=role.group_name or "",
-            deadline=deadlines.get(role.group_id, deadlines[None]),
-            link=link,
+        _person(
+            role.user, group=role.group_name or "", deadline=deadlines.get(role.group_id, deadlines[None]), link=link
         )
         for role in roles
     ]
@@ -245,18 +241,7 @@ def _jury(edition: Edition) -> list[Recipient]:
         .select_related("user")
         .order_by("user__last_name", "user__first_name", "pk")
     )
-    return [
-        Recipient(
-            email=role.user.email,
-            user_id=role.user_id,
-            first_name=role.user.first_name,
-            last_name=role.user.last_name,
-            language=_language(role.user),
-            deadline=deadline,
-            link=link,
-        )
-        for role in roles
-    ]
+    return [_person(role.user, deadline=deadline, link=link) for role in roles]
 
 
 def jurors_with_reviews_due(edition: Edition):
@@ -289,18 +274,7 @@ def _jurors_with_reviews_due(edition: Edition) -> list[Recipient]:
         .select_related("juror")
         .order_by("juror__last_name", "juror__first_name", "juror_id")
     )
-    return [
-        Recipient(
-            email=a.juror.email,
-            user_id=a.juror_id,
-            first_name=a.juror.first_name,
-            last_name=a.juror.last_name,
-            language=_language(a.juror),
-            deadline=deadline,
-            link=link,
-        )
-        for a in assignments
-    ]
+    return [_person(a.juror, deadline=deadline, link=link) for a in assignments]
 
 
 def _pending_invitations(edition: Edition) -> list[Recipient]:
