@@ -49,39 +49,49 @@ def _charts(stats) -> dict:
     if len(set(labels)) < len(labels):
         labels = [f"{row.edition.year} #{row.edition.number}" for row in stats.editions]
     others, not_stated = _("Others"), _("Not stated")
-    return {
-        "participants_chart": column_chart_svg(
+    titles = {
+        "participants": _("Participants per edition"),
+        "completion": _("Completion rate per edition"),
+        "submission": _("Submission rate per edition (groups)"),
+        "gender": _("Gender balance per edition"),
+        "countries": _("Countries of origin"),
+        "sectors": _("Sectors of origin"),
+    }
+    charts = {
+        "participants": column_chart_svg(
             [(label, row.people.participants) for label, row in zip(labels, stats.editions, strict=True)],
-            title=_("Participants per edition"),
+            title=titles["participants"],
         ),
-        "completion_chart": column_chart_svg(
+        "completion": column_chart_svg(
             [(label, _rate(row.people.completion_rate)) for label, row in zip(labels, stats.editions, strict=True)],
-            title=_("Completion rate per edition"),
+            title=titles["completion"],
             unit="%",
             line=True,
         ),
-        "submission_chart": column_chart_svg(
+        "submission": column_chart_svg(
             [(label, _rate(row.submission_rate)) for label, row in zip(labels, stats.editions, strict=True)],
-            title=_("Submission rate per edition (groups)"),
+            title=titles["submission"],
             unit="%",
             line=True,
         ),
-        "gender_chart": stacked_bar_svg(
+        "gender": stacked_bar_svg(
             [
                 (label, [row.people.women, row.people.men, row.people.other_gender, row.people.gender_not_stated])
                 for label, row in zip(labels, stats.editions, strict=True)
             ],
             series=[_("Women"), _("Men"), _("Other"), _("Not stated")],
-            title=_("Gender balance per edition"),
+            title=titles["gender"],
             percent=True,
         ),
-        "countries_chart": bar_chart_svg(
-            top_items(stats.countries, others=others, not_stated=not_stated), title=_("Countries of origin")
+        "countries": bar_chart_svg(
+            top_items(stats.countries, others=others, not_stated=not_stated), title=titles["countries"]
         ),
-        "sectors_chart": bar_chart_svg(
-            top_items(stats.sectors, others=others, not_stated=not_stated), title=_("Sectors of origin")
+        "sectors": bar_chart_svg(
+            top_items(stats.sectors, others=others, not_stated=not_stated), title=titles["sectors"]
         ),
     }
+    order = ["participants", "gender", "completion", "submission", "countries", "sectors"]
+    return {"charts": [(name, titles[name], charts[name]) for name in order]}
 
 
 def _rate(value: float | None) -> float:
