@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 LIVE = (Edition.Status.OPEN, Edition.Status.RUNNING)
 STAGES = ((dt.timedelta(days=1), "1d"), (dt.timedelta(days=3), "3d"))
+STAGE_NAMES = {"1d": gettext_noop("1 day before"), "3d": gettext_noop("3 days before")}
 
 
 def stage_due(deadline: dt.datetime | None, now: dt.datetime) -> str | None:
@@ -50,7 +51,7 @@ def _texts(subject: str, body: str) -> dict:
 # Marked for makemessages; translated when a reminder is written (each language in turn).
 GROUP_SUBJECT = gettext_noop("Reminder: your group's document is due on {deadline}")
 GROUP_BODY = gettext_noop(
-    "Hello {first_name},\n\nYour group \u201c{group}\u201d has not handed in its document for {edition} yet. "
+    "Hello {first_name},\n\nYour group “{group}” has not handed in its document for {edition} yet. "
     "The deadline is {deadline}.\n\nYour group's workspace: {link}\n\nThe organising team"
 )
 JURY_SUBJECT = gettext_noop("Reminder: your reviews are due on {deadline}")
@@ -93,7 +94,7 @@ def remind_groups(edition: Edition, *, now: dt.datetime) -> list[Message]:
             continue
         key = f"reminder:submission:{stage}:group:{group.pk}:{_iso(deadline)}"
         segment, label = {"kind": segments.GROUP, "group_id": group.pk}, segments._group_label(group)
-        label = _("Reminder (%(stage)s) · %(label)s") % {"stage": stage, "label": label}
+        label = _("Reminder (%(stage)s) · %(label)s") % {"stage": _(STAGE_NAMES[stage]), "label": label}
         if message := _create(edition, key, segment, label, submission_reminder_texts()):
             created.append(message)
     return created
@@ -110,7 +111,7 @@ def remind_jurors(edition: Edition, *, now: dt.datetime) -> list[Message]:
         return []
     key = f"reminder:reviews:{stage}:edition:{edition.pk}:{_iso(deadline)}"
     label = _("Reminder (%(stage)s) · %(label)s") % {
-        "stage": stage,
+        "stage": _(STAGE_NAMES[stage]),
         "label": segments.simple_labels()[segments.REVIEWS_DUE],
     }
     message = _create(edition, key, {"kind": segments.REVIEWS_DUE}, label, review_reminder_texts())

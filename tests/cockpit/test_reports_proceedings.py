@@ -89,7 +89,7 @@ def test_pdf_has_a_table_of_contents_with_page_numbers(world):
             assert "Texte publié de Zoulou" in reader.pages[page - 1].extract_text()
     assert [item.title for item in reader.outline if not isinstance(item, list)][:2] == [
         "Note conceptuelle",
-        "Assignment: Énoncé des travaux pratiques",
+        "Sujet\u00a0: Énoncé des travaux pratiques",
     ]
 
 
