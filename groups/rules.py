@@ -20,6 +20,11 @@ def groups_are_published(edition) -> bool:
     return cached
 
 
+def remember_publication(edition, published: bool) -> None:
+    """For a caller that read it already (in a join): groups_are_published() then answers without a query."""
+    setattr(edition, _PUBLISHED_CACHE, published)
+
+
 def forget_publication(edition) -> None:
     if hasattr(edition, _PUBLISHED_CACHE):
         delattr(edition, _PUBLISHED_CACHE)

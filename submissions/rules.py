@@ -23,6 +23,15 @@ def group_role_of(user, group) -> str | None:
     return cache[group.pk]
 
 
+def remember_group_role(user, group, role: str | None) -> None:
+    """For a caller that read it already (in a join): group_role_of() then answers without a query."""
+    cache = getattr(user, _MEMBERSHIP_CACHE, None)  # getattr/setattr: request.user (lazy) passes them on to the user
+    if cache is None:
+        cache = {}
+        setattr(user, _MEMBERSHIP_CACHE, cache)
+    cache[group.pk] = role
+
+
 @rules.predicate
 def is_group_member(user, group) -> bool:
     return group_role_of(user, group) is not None

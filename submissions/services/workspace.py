@@ -12,6 +12,7 @@ from html import unescape
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,18 +42,30 @@ def word_count(html: str) -> int:
     return len(_WORD.findall(text))
 
 
-def ensure_sections(group: Group) -> list[Section]:
-    """The group's sections, one per part of the document, created on first visit. Two queries (four the first)."""
+def ensure_sections(group: Group, sections: QuerySet[Section] | None = None) -> list[Section]:
+    """The group's sections, one per part of the document, created on first visit. Two queries (four the first).
+    `sections`: how to read them (say, with what a page shows of them); Section.objects by default."""
+    sections = Section.objects.all() if sections is None else sections
     templates = list(SectionTemplate.objects.filter(assignment__edition_id=group.edition_id).order_by("position"))
-    sections = {section.template_id: section for section in Section.objects.filter(group=group)}
-    missing = [Section(group=group, template=template) for template in templates if template.pk not in sections]
+    by_template = {section.template_id: section for section in sections.filter(group=group)}
+    missing = [Section(group=group, template=template) for template in templates if template.pk not in by_template]
     if missing:
         Section.objects.bulk_create(missing, ignore_conflicts=True)
-        sections = {section.template_id: section for section in Section.objects.filter(group=group)}
-    ordered = [sections[template.pk] for template in templates if template.pk in sections]
-    for section in ordered:
-        section.template = next(template for template in templates if template.pk == section.template_id)
+        by_template = {section.template_id: section for section in sections.filter(group=group)}
+    ordered = []
+    for template in templates:
+        if template.pk in by_template:
+            section = by_template[template.pk]
+            section.template = template
+            ordered.append(section)
     return ordered
+
+
+def workspace_sections(group: Group) -> list[Section]:
+    """ensure_sections() with what the workspace shows of each section besides its part of the document: its last
+    editor and `comment_count`. Still two queries: on this page, plain queries cost the ORM less than subqueries."""
+    shown = Section.objects.select_related("updated_by").annotate(comment_count=Count("comments")).order_by()
+    return ensure_sections(group, shown)
 
 
 def settings_for(group: Group) -> AssignmentSettings | None:

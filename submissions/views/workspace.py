@@ -15,9 +15,9 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Case, TextField, Value, When
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -29,13 +29,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cohorts.models import Edition
 from groups.models import Group, Membership
-from malisig.models import User
+from groups.rules import remember_publication
 
 from .. import services
 from ..diff import word_diff
 from ..forms import CommentForm, RestoreForm, SectionSaveForm, StatusForm
-from ..models import Section, SectionComment, SectionVersion, Submission
-from ..services.workspace import latest_submission_state
+from ..models import Section, SectionVersion, Submission
+from ..rules import remember_group_role
+from ..services.workspace import latest_submission_state, workspace_sections
 
 VIEW = "submissions.view_workspace"
 WRITE = "submissions.write_sections"
@@ -46,30 +47,54 @@ HISTORY_PAGE_SIZE = 25
 # ---------------------------------------------------------------------------
 # Loading, always scoped: edition from the slug, group inside it, section inside the group
 # ---------------------------------------------------------------------------
-def _group_for(request, slug: str, group_pk: int, perm: str | None = VIEW) -> Group:
+def _group_for(request, slug: str, group_pk: int, perm: str | None = VIEW, *, page: bool = False) -> Group:
     """The group of the address (404 if not in this edition), if the user holds `perm` on it (else 403; None: the
-    caller checks)."""
-    edition = get_object_or_404(Edition.objects.select_related("school"), slug=slug)
-    group = get_object_or_404(
-        Group.objects.filter(edition=edition).select_related("stakeholder_type", "mentor"), pk=group_pk
-    )
-    group.edition = edition
+    caller checks). Two queries: the group with its edition, then what the permission rules read (_remember_role).
+    `page`: a page of the workspace, which _access() will ask about; the group's query joins the settings it reads."""
+    groups = Group.objects.select_related("edition__school", "stakeholder_type")
+    if page:
+        groups = groups.select_related("edition__assignment__settings")
+    group = get_object_or_404(groups, edition__slug=slug, pk=group_pk)
+    if page:
+        try:
+            group.assignment_settings = group.edition.assignment.settings
+        except ObjectDoesNotExist:  # no assignment yet, or no settings: what settings_for() says with None
+            group.assignment_settings = None
+    _remember_role(request.user, group)
     if perm is not None and not request.user.has_perm(perm, group):
         raise PermissionDenied
     return group
 
 
-def _section_for(group: Group, section_pk: int) -> Section:
-    return get_object_or_404(
-        Section.objects.filter(group=group).select_related("template", "updated_by"), pk=section_pk
+def _remember_role(user, group: Group) -> None:
+    """The user's role in the group and, for a member, whether the groups are published, read in one query and left
+    where the permission rules look first (their per-request caches: submissions.rules.group_role_of() and
+    groups.rules.groups_are_published()), which would otherwise read them in two."""
+    if not user.is_authenticated:
+        return
+    row = (
+        Membership.objects.filter(group=group, user=user.pk)
+        .order_by("pk")
+        .values_list("group_role", "group__edition__group_formation__published_at")
+        .first()
     )
+    remember_group_role(user, group, row[0] if row else None)
+    if row:  # only members ask whether the groups are published
+        remember_publication(group.edition, row[1] is not None)
+
+
+def _section_for(group: Group, section_pk: int, *, editor: bool = True) -> Section:
+    """The section of the address, in this group (404 otherwise); `editor`: with who edited it last."""
+    sections = Section.objects.filter(group=group).select_related("template", *(["updated_by"] if editor else []))
+    return get_object_or_404(sections, pk=section_pk)
 
 
 def _access(request, group: Group) -> dict:
     """Whether this user may write now, and if not because the workspace is closed, why; the group's window."""
     user = request.user
     can_write, closed_message = False, ""
-    window = services.window_for(group, services.settings_for(group))
+    settings = group.assignment_settings if hasattr(group, "assignment_settings") else services.settings_for(group)
+    window = services.window_for(group, settings)
     latest = latest_submission_state(group)
     if user.has_perm(WRITE, group):
         try:
@@ -132,14 +157,6 @@ def _back(request, group: Group, section: Section):
     return redirect(_section_url(group, section))
 
 
-def _attach_authors(sections: list[Section]) -> None:
-    """Who edited each section last, in one query whatever the number of sections."""
-    ids = {section.updated_by_id for section in sections if section.updated_by_id}
-    people = {user.pk: user for user in User.objects.filter(pk__in=ids)} if ids else {}
-    for section in sections:
-        section.updated_by = people.get(section.updated_by_id)
-
-
 # ---------------------------------------------------------------------------
 # Pages
 # ---------------------------------------------------------------------------
@@ -147,17 +164,8 @@ def _attach_authors(sections: list[Section]) -> None:
 @login_required
 @require_GET
 def workspace(request, slug, group_pk):
-    group = _group_for(request, slug, group_pk)
-    sections = services.ensure_sections(group)
-    _attach_authors(sections)
-    counts = dict(
-        SectionComment.objects.filter(section__group=group)
-        .values("section")
-        .annotate(count=Count("pk"))
-        .values_list("section", "count")
-    )
-    for section in sections:
-        section.comment_count = counts.get(section.pk, 0)
+    group = _group_for(request, slug, group_pk, page=True)
+    sections = workspace_sections(group)
     context = _page_context(request, group, sections=sections, status_choices=Section.Status.choices)
     return render(request, "submissions/workspace.html", context)
 
@@ -166,7 +174,7 @@ def workspace(request, slug, group_pk):
 @login_required
 @require_GET
 def section_detail(request, slug, group_pk, section_pk):
-    group = _group_for(request, slug, group_pk)
+    group = _group_for(request, slug, group_pk, page=True)
     section = _section_for(group, section_pk)
     versions = list(section.versions.select_related("author").defer("html")[:5])
     comments = section.comments.select_related("author")
@@ -183,25 +191,25 @@ def section_detail(request, slug, group_pk, section_pk):
 @require_GET
 def section_history(request, slug, group_pk, section_pk):
     """The versions (who, when, words, origin) and what one of them changed from the one before."""
-    group = _group_for(request, slug, group_pk)
-    section = _section_for(group, section_pk)
-    paginator = Paginator(
-        section.versions.select_related("author").defer("html").order_by("-number"), HISTORY_PAGE_SIZE
-    )
-    paginator.count = section.version  # versions are numbered 1..version and never deleted: no COUNT query
-    page = paginator.get_page(request.GET.get("page"))
+    group = _group_for(request, slug, group_pk, page=True)
+    section = _section_for(group, section_pk, editor=False)
     number = request.GET.get("v", "")
     number = int(number) if number.isdigit() and len(number) < 10 else section.version
-    pair = {
-        v.number: v
-        for v in SectionVersion.objects.filter(section=section, number__in=[number, number - 1]).select_related(
-            "author"
-        )
-    }
-    shown = pair.get(number)
+    # The shown version and the one before, for the diff: their texts come with the page's rows when they are on
+    # it (the usual case: the latest version, first page), else from one more query. The other rows leave theirs.
+    pair = [n for n in (number, number - 1) if 1 <= n <= section.version]  # versions are numbered 1..version
+    text = Case(When(number__in=pair, then="html"), default=Value(""), output_field=TextField())
+    with_text = section.versions.select_related("author").defer("html").annotate(text=text).order_by("-number")
+    paginator = Paginator(with_text, HISTORY_PAGE_SIZE)
+    paginator.count = section.version  # versions are numbered 1..version and never deleted: no COUNT query
+    page = paginator.get_page(request.GET.get("page"))
+    texts = {v.number: v for v in page.object_list if v.number in pair}  # reads the page (the template reuses it)
+    if len(texts) < len(pair):
+        texts.update({v.number: v for v in with_text.filter(number__in=pair)})
+    shown = texts.get(number)
     if shown is not None:
-        previous = pair.get(number - 1)
-        shown.diff = word_diff(previous.html if previous else "", shown.html)
+        previous = texts.get(number - 1)
+        shown.diff = word_diff(previous.text if previous else "", shown.text)
         shown.previous = previous
     context = _page_context(
         request, group, section=section, page=page, shown=shown, extra=f"v={number}",
