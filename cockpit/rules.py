@@ -23,3 +23,19 @@ def organises_in_school(user, school) -> bool:
 
 # The statistics across a school's editions (object: the School).
 rules.add_perm("cockpit.view_statistics", is_site_staff | organises_in_school)
+
+
+@rules.predicate
+def owns_valid_certificate(user, certificate) -> bool:
+    return certificate.user_id == user.pk and certificate.revoked_at is None
+
+
+@rules.predicate
+def organises_certificate_edition(user, certificate) -> bool:
+    return user.has_perm("cockpit.manage_certificates", certificate.edition)
+
+
+# A certificate's PDF (object: the Certificate): its owner while it is valid; the edition's organisers, always.
+rules.add_perm(
+    "cockpit.download_certificate", rules.is_authenticated & (owns_valid_certificate | organises_certificate_edition)
+)

@@ -471,15 +471,6 @@ def verify_code(raw: str) -> Certificate | None:
     )
 
 
-def can_download(user, certificate: Certificate) -> bool:
-    """The owner, while it is valid; the edition's organisers (and site staff), always."""
-    if not user.is_authenticated:
-        return False
-    if certificate.user_id == user.pk and certificate.is_valid:
-        return True
-    return user.has_perm(MANAGE, certificate.edition)
-
-
 def certificate_file_name(certificate: Certificate) -> str:
     with translation.override(certificate.language):
         label = _("certificate") if certificate.kind == Kind.PARTICIPATION else _("certificate-of-contribution")
