@@ -4,6 +4,7 @@ With no variable set: SQLite file, Celery tasks run eagerly, email to the consol
 """
 
 import os
+import re
 import sys
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -119,6 +120,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -224,11 +226,16 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_PREVENT_ENUMERATION = True
+# allauth's own limits (same cache): "amount/period/per", per ip, key (the email) or user.
+# Per IP stays loose on purpose: a whole school, or a mobile operator's NAT, may share one address.
 ACCOUNT_RATE_LIMITS = {
     "login_failed": env("LOGIN_RATE_LIMIT", "5/5m/ip,5/5m/key"),
-    "reset_password": "20/m/ip,5/m/key",
+    "reset_password": env("PASSWORD_RESET_RATE_LIMIT", "20/5m/ip,5/5m/key"),
+    "reset_password_from_key": env("PASSWORD_RESET_FROM_KEY_RATE_LIMIT", "20/5m/ip"),
     "change_password": "5/m/user",
 }
+# Behind a reverse proxy that appends the client to X-Forwarded-For, how many proxies to trust (0: REMOTE_ADDR).
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 INVITATION_MAX_AGE_DAYS = env_int("INVITATION_MAX_AGE_DAYS", 14)
 
 # ---------------------------------------------------------------------------
@@ -312,6 +319,34 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): no inline or foreign script at all. 'unsafe-inline' in style-src is for the
+# few style="..." attributes (white-space on the messages pages); there is no <style> block of ours. Images:
+# https: too, because the editor lets a group insert an image by its https address (see malisig/sanitise.py),
+# and media may live on S3-compatible storage; data: for Bootstrap's inline SVG icons.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "https:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
+# Our own limits (malisig/ratelimit.py), fixed windows counted in the cache per user (per IP when anonymous):
+# "amount/period", period as 30s, 1m, 10m, 1h, 1d. Generous: real use and the benches never reach them.
+RATE_LIMITS = {
+    "autosave": env("AUTOSAVE_RATE_LIMIT", "120/1m"),
+    "upload": env("UPLOAD_RATE_LIMIT", "30/10m"),
+    "invitation": env("INVITATION_RATE_LIMIT", "200/1h"),
+}
+for scope, rate in RATE_LIMITS.items():
+    if not re.fullmatch(r"\d+/\d*[smhd]", rate):
+        refuse_to_start(f"{scope.upper()}_RATE_LIMIT must look like 120/1m or 30/10m, not {rate!r}")
 if env_bool("BEHIND_HTTPS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 

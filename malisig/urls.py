@@ -20,3 +20,4 @@ urlpatterns = [
 handler403 = "malisig.views.permission_denied"
 handler404 = "malisig.views.page_not_found"
 handler500 = "malisig.views.server_error"
+handler429 = "malisig.ratelimit.handler429"

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from malisig.exports import csv_response
+from malisig.ratelimit import rate_limited
 
 from ..forms_imports import MappingForm, UploadForm
 from ..models import ImportJob, ImportRow
@@ -24,6 +25,7 @@ def _job_for(request, slug: str, pk: int) -> ImportJob:
 
 
 @login_required
+@rate_limited("upload")
 def import_start(request, slug):
     edition = edition_for(request, slug, "cohorts.import_participants")
     form = UploadForm(request.POST or None, request.FILES or None)

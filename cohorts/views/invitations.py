@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from malisig.ratelimit import rate_limited
+
 from .. import services
 from ..forms import AcceptInvitationForm, InvitationForm
 from ..models import Invitation
@@ -32,6 +34,7 @@ def invitation_list(request, slug):
 
 
 @login_required
+@rate_limited("invitation")
 def invitation_create(request, slug):
     edition = edition_for(request, slug, "cohorts.invite_to_edition")
     form = InvitationForm(request.POST or None, initial={"language": request.LANGUAGE_CODE})
@@ -49,6 +52,7 @@ def invitation_create(request, slug):
 
 @require_POST
 @login_required
+@rate_limited("invitation")
 def invitation_action(request, slug):
     """The buttons of the invitations table (one form for the whole table: light on slow phones)."""
     edition = edition_for(request, slug, "cohorts.invite_to_edition")

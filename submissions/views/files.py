@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from malisig.ratelimit import rate_limited
 from malisig.uploads import CONTENT_TYPES, IMAGE_KINDS, attachment_headers, safe_display_name
 
 from ..forms_files import GroupFileForm
@@ -64,6 +65,7 @@ def _render_files(request, group, bound: GroupFileForm | None = None, status: in
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
+@rate_limited("upload")
 def group_files(request, slug, group_pk):
     """GET: the group's current files and the upload forms. POST: an upload (multipart), the errors shown next to
     its field when refused."""
@@ -109,6 +111,7 @@ def _image_payload(group, image: GroupFile) -> dict:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@rate_limited("upload", json=True)
 def group_images(request, slug, group_pk):
     """The editor's image dialog, always JSON. GET: the group's current images, newest first. POST (multipart, field
     `file`): one image through upload_file, 201 with its address; refused 400, closed 423, not allowed 403/401."""

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from malisig.ratelimit import rate_limited
 from malisig.uploads import CONTENT_TYPES, FileKind, attachment_headers
 
 from ..services.offline import PackRefused, apply_pack, pack_for
@@ -31,6 +32,7 @@ def offline_pack(request, slug, group_pk):
 
 @require_POST
 @login_required
+@rate_limited("upload")
 def offline_pack_upload(request, slug, group_pk):
     group = _group_for(request, slug, group_pk, WRITE)
     back = reverse("submissions:workspace", args=[group.edition.slug, group.pk])

@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cohorts.models import Edition
 from groups.models import Group, Membership
 from groups.rules import remember_publication
+from malisig.ratelimit import rate_limited
 
 from .. import services
 from ..diff import word_diff
@@ -286,6 +287,7 @@ def _conflict_payload(conflict: services.Conflict) -> dict:
 
 
 @require_POST
+@rate_limited("autosave")
 def section_save(request, slug, group_pk, section_pk):
     as_json = _wants_json(request)
     if not request.user.is_authenticated:

@@ -120,3 +120,30 @@ def test_production_makes_email_verification_mandatory_and_cookies_secure():
     result = run_python(code, **PRODUCTION)
 
     assert result.stdout.split() == ["mandatory", "True", "True", "31536000"]
+
+
+def test_production_sends_hsts_redirects_to_https_and_forbids_framing_and_inline_script():
+    code = (
+        "import django; from django.conf import settings as s; "
+        "print(s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_HSTS_PRELOAD,"
+        " s.LANGUAGE_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY, s.X_FRAME_OPTIONS, s.SECURE_REFERRER_POLICY,"
+        " s.SECURE_CONTENT_TYPE_NOSNIFF,"
+        " 'csp.middleware.CSPMiddleware' in s.MIDDLEWARE, s.CONTENT_SECURITY_POLICY['DIRECTIVES']['script-src'])"
+    )
+
+    result = run_python(code, **PRODUCTION)
+
+    assert result.stdout.split() == [*["True"] * 5, "DENY", "same-origin", "True", "True", "[\"'self'\"]"]
+
+
+def test_rate_limits_come_from_the_environment_and_a_bad_one_stops_start_up():
+    code = "import django; from django.conf import settings as s; print(s.RATE_LIMITS, s.ACCOUNT_RATE_LIMITS)"
+
+    result = run_python(code, AUTOSAVE_RATE_LIMIT="60/1m", PASSWORD_RESET_RATE_LIMIT="10/5m/ip,3/5m/key")
+    refused = run_python(code, UPLOAD_RATE_LIMIT="thirty a minute")
+
+    assert "'autosave': '60/1m'" in result.stdout
+    assert "'upload': '30/10m'" in result.stdout
+    assert "'reset_password': '10/5m/ip,3/5m/key'" in result.stdout
+    assert refused.returncode != 0
+    assert "UPLOAD_RATE_LIMIT" in refused.stderr
