@@ -27,6 +27,7 @@ from ..documents.content import DocumentContent, SectionContent
 from ..models import Assignment, ExportFile, NameConsent, SectionTemplate, Submission, SubmittedSection
 from . import review
 from .exports import image_loader_for
+from .reviews import jury_images
 from .submission import InvalidTransition
 
 S = Submission.State
@@ -321,6 +322,8 @@ def _comparison(
     for submission in submissions:  # ordered by stakeholder type position
         if submission.group.stakeholder_type not in stakeholders:
             stakeholders.append(submission.group.stakeholder_type)
+    # The jury reads images through its own view (never the workspace's): one rewriter per group.
+    jury_html = {} if public else {s.group_id: jury_images(s.group) for s in submissions}
     rows = []
     for number, template in shown:
         columns = {kind.pk: Column(kind) for kind in stakeholders}
@@ -333,7 +336,13 @@ def _comparison(
                     label=labels[submission.group_id],
                     group=submission.group,
                     submission=submission,
-                    html=(public_html(submission, section.html) if public else section.html) if section else "",
+                    html=(
+                        public_html(submission, section.html)
+                        if public
+                        else jury_html[submission.group_id](section.html)
+                    )
+                    if section
+                    else "",
                     words=section.words if section else 0,
                 )
             )

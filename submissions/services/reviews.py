@@ -13,6 +13,7 @@ jury see the real names (they run the edition). Jurors still see each other's na
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -238,15 +239,21 @@ def section_changes(previous: Submission, current: Submission) -> list[SectionCh
     return changes
 
 
-def with_jury_images(sections: list[SubmittedSection], group: Group) -> list[SubmittedSection]:
-    """The sections (not saved) with their images pointed at the jury's image view (submissions:review_image): the
-    workspace's file view is for the group, and in blind review the image is served without its metadata. For any
-    page showing a submitted text to the jury."""
+def jury_images(group: Group) -> Callable[[str], str]:
+    """A function giving a submitted text of `group` with its images pointed at the jury's image view
+    (submissions:review_image): the workspace's file view is for the group only, and in blind review the image is
+    served without its metadata. For any page showing a submitted text to the jury."""
     workspace = reverse("submissions:group_files", args=[group.edition.slug, group.pk])
     jury = reverse("submissions:review_image", args=[group.edition.slug, group.pk, 0]).removesuffix("0/")
     pattern = re.compile(r'src="' + re.escape(workspace) + r'(\d+)/"')
+    return lambda html: pattern.sub(lambda match: f'src="{jury}{match.group(1)}/"', html)
+
+
+def with_jury_images(sections: list[SubmittedSection], group: Group) -> list[SubmittedSection]:
+    """The sections (not saved) with their images pointed at the jury's image view (see jury_images)."""
+    rewrite = jury_images(group)
     for section in sections:
-        section.html = pattern.sub(lambda match: f'src="{jury}{match.group(1)}/"', section.html)
+        section.html = rewrite(section.html)
     return sections
 
 

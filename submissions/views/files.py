@@ -144,14 +144,10 @@ def group_images(request, slug, group_pk):
 @require_GET
 def group_file(request, slug, group_pk, file_pk):
     """The stored file, to those who may see the workspace; images inline (for sections), everything else attached.
-    The jury reading the group's document (read_for_jury) gets its images too, nothing else of the workspace."""
-    group = _group_for(request, slug, group_pk, perm=None)
-    files = GroupFile.objects.filter(group=group)
-    if not request.user.has_perm(VIEW, group):
-        if not request.user.has_perm("submissions.read_for_jury", group):
-            raise PermissionDenied
-        files = files.filter(role=Role.IMAGE)
-    group_file = get_object_or_404(files, pk=file_pk)
+    The jury reads the submitted document's images through submissions:review_image (only the images the submitted
+    text shows, without their metadata in blind review), never here."""
+    group = _group_for(request, slug, group_pk, perm=VIEW)
+    group_file = get_object_or_404(GroupFile.objects.filter(group=group), pk=file_pk)
     try:
         handle = group_file.file.open("rb")
     except (FileNotFoundError, ValueError) as error:

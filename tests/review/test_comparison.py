@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from cohorts.models import Edition
 from groups.models import Membership
-from submissions.models import ConflictOfInterest, ReviewAssignment, ReviewSettings, Submission
+from submissions.models import ConflictOfInterest, ReviewAssignment, ReviewSettings, Submission, SubmittedSection
 from submissions.services import review
 from tests.factories import GroupFactory, MembershipFactory, SectionTemplateFactory
 from tests.review.conftest import SECTION_TITLES, person, write_and_submit
@@ -62,6 +62,23 @@ def test_juror_sees_only_the_groups_assigned_to_them(client, edition, groups, ju
     assert "secteur-prive :" not in page
     assert "Secteur privé A" not in page
     assert grid_columns(page) == ["gouvernement", "societe-civile"] * 3
+
+
+def test_the_jury_comparison_shows_pictures_through_the_jurys_image_view(
+    client, edition, groups, jurors, chair, in_review
+):
+    group = groups["gouvernement"]
+    ReviewAssignment.objects.create(group=group, juror=jurors[0], assigned_by=chair)
+    workspace_image = reverse("submissions:group_file", args=[edition.slug, group.pk, 41])
+    section = SubmittedSection.objects.filter(submission=in_review["gouvernement"]).order_by("position").first()
+    section.html = f'<p>Le graphe :</p><p><img src="{workspace_image}" alt="graphe"></p>'
+    section.save(update_fields=["html"])
+    client.force_login(jurors[0])
+
+    page = client.get(jury_url(edition)).content.decode()
+
+    assert reverse("submissions:review_image", args=[edition.slug, group.pk, 41]) in page
+    assert workspace_image not in page
 
 
 def test_conflicted_groups_are_left_out_even_for_the_chair(client, edition, groups, chair, assigned, in_review):

@@ -1,4 +1,5 @@
-"""The jury reads the group's document with its pictures, and nothing else of the group's workspace."""
+"""The jury reads the group's submitted document with its pictures (submissions:review_image), and nothing of the
+group's workspace."""
 
 import pytest
 from django.core.files.base import ContentFile
@@ -23,21 +24,20 @@ def file_url(group_file):
     return reverse("submissions:group_file", args=[group.edition.slug, group.pk, group_file.pk])
 
 
-def test_an_assigned_juror_sees_the_pictures_of_the_document(client, files, assigned):
+def test_an_assigned_juror_gets_no_picture_through_the_workspace_files(client, files, assigned):
+    """The jury's pages point the submitted text's pictures at submissions:review_image (only what was submitted,
+    scrubbed in blind review); the workspace's file address would show the group's drafts and the originals."""
     image, _attachment = files
     client.force_login(assigned[0])
 
-    response = client.get(file_url(image))
-
-    assert response.status_code == 200
-    assert response["Content-Type"] == "image/png"
+    assert client.get(file_url(image)).status_code == 403
 
 
 def test_a_juror_gets_no_other_file_of_the_workspace_that_way(client, files, assigned):
     _image, attachment = files
     client.force_login(assigned[0])
 
-    assert client.get(file_url(attachment)).status_code == 404
+    assert client.get(file_url(attachment)).status_code == 403
 
 
 @pytest.mark.parametrize("who", ["unassigned", "conflicted"])
