@@ -36,6 +36,7 @@ from .review import (
     review_settings_for,
     set_settings_moment,
 )
+from .reviews import jury_images
 
 S = Submission.State
 JURY = "submissions.serve_on_jury"
@@ -289,7 +290,7 @@ def shorten(html: str, blocks: int = SHOWN_BLOCKS, words: int = SHOWN_WORDS) -> 
     return sanitise_html(Truncator("".join(kept)).words(words, html=True, truncate="…"))
 
 
-def positions_on(template: SectionTemplate, turns: list[Turn]) -> list[Column]:
+def positions_on(template: SectionTemplate, turns: list[Turn], edition_slug: str) -> list[Column]:
     """For one question, each defending group's answer (shortened) from its current submission, in columns by
     stakeholder type (the types' order). One query."""
     ids = [turn.group.current_submission_id for turn in turns]
@@ -300,7 +301,9 @@ def positions_on(template: SectionTemplate, turns: list[Turn]) -> list[Column]:
     for turn in sorted(turns, key=lambda t: (t.group.stakeholder_type.position, t.group.stakeholder_type.code)):
         kind = turn.group.stakeholder_type
         column = columns.setdefault(kind.pk, Column(kind))
-        column.answers.append((turn.group, shorten(texts.get(turn.group.current_submission_id, ""))))
+        # Pictures through the jury's image view, as on every page showing a submitted text to the jury.
+        text = jury_images(turn.group, edition_slug)(texts.get(turn.group.current_submission_id, ""))
+        column.answers.append((turn.group, shorten(text)))
     return list(columns.values())
 
 

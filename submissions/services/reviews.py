@@ -239,12 +239,13 @@ def section_changes(previous: Submission, current: Submission) -> list[SectionCh
     return changes
 
 
-def jury_images(group: Group) -> Callable[[str], str]:
+def jury_images(group: Group, edition_slug: str | None = None) -> Callable[[str], str]:
     """A function giving a submitted text of `group` with its images pointed at the jury's image view
     (submissions:review_image): the workspace's file view is for the group only, and in blind review the image is
     served without its metadata. For any page showing a submitted text to the jury."""
-    workspace = reverse("submissions:group_files", args=[group.edition.slug, group.pk])
-    jury = reverse("submissions:review_image", args=[group.edition.slug, group.pk, 0]).removesuffix("0/")
+    slug = edition_slug or group.edition.slug
+    workspace = reverse("submissions:group_files", args=[slug, group.pk])
+    jury = reverse("submissions:review_image", args=[slug, group.pk, 0]).removesuffix("0/")
     pattern = re.compile(r'src="' + re.escape(workspace) + r'(\d+)/"')
     return lambda html: pattern.sub(lambda match: f'src="{jury}{match.group(1)}/"', html)
 

@@ -219,7 +219,7 @@ def defense_questions(request, slug):
         "number": number,
         "previous": number - 1 if number > 1 else None,
         "next": number + 1 if question and number < len(questions) else None,
-        "columns": defense.positions_on(question, turns) if question else [],
+        "columns": defense.positions_on(question, turns, edition.slug) if question else [],
         "labels": _labels(),
     }
     return render(request, "submissions/defense_questions.html", context)
