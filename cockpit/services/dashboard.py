@@ -37,6 +37,7 @@ from submissions.models import (
 )
 from submissions.models import Submission as SubmissionModel
 from submissions.services import results
+from submissions.services.deadlines import latest_deadline
 
 E = Enrolment.Status
 S = SubmissionModel.State
@@ -457,12 +458,10 @@ def _group_facts(edition: Edition, facts: dict) -> tuple[dict[int, StakeholderTy
 
 
 def _deadline(facts: dict, own_extension: dt.datetime | None) -> dt.datetime | None:
-    """A group's deadline: the latest of the assignment's deadline, an edition-wide and the group's extension, the
-    rule of submissions.services.deadlines.window_for() (no settings: no deadline)."""
+    """A group's deadline from facts read for every group at once, by window_for()'s rule (no settings: none)."""
     if not facts["has_settings"]:
         return None
-    candidates = [moment for moment in (facts["deadline"], facts["wide_extension"], own_extension) if moment]
-    return max(candidates) if candidates else None
+    return latest_deadline(facts["deadline"], facts["wide_extension"], own_extension)
 
 
 # Sortable columns of the groups' table: key -> (sort key, descending first)

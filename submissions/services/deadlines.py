@@ -54,9 +54,14 @@ def window_for(group: Group, settings: AssignmentSettings | None, *, now: dt.dat
         .values_list("deadline", flat=True)
         .first()
     )
-    if extended is not None and (deadline is None or extended > deadline):
-        deadline = extended
+    deadline = latest_deadline(deadline, extended)
     return Window(opens_at=settings.opens_at, deadline=deadline, cutoff=_cutoff(settings, deadline), now=now)
+
+
+def latest_deadline(*moments: dt.datetime | None) -> dt.datetime | None:
+    """A group's deadline: the latest of the assignment's deadline and the extensions that apply to it (None: unset)."""
+    candidates = [moment for moment in moments if moment is not None]
+    return max(candidates) if candidates else None
 
 
 def _cutoff(settings: AssignmentSettings, deadline: dt.datetime | None) -> dt.datetime | None:
