@@ -10,6 +10,7 @@ urlpatterns = [
     # Public pages, no login (declared before "<slug:slug>/"; "ecole" is a reserved edition slug).
     path("ecole/<slug:school_slug>/", public.school_public, name="school_public"),
     path("<slug:slug>/public/", public.edition_public, name="edition_public"),
+    path("<slug:slug>/public/logos/<int:pk>/", public.sponsor_logo, name="sponsor_logo"),
     # Anyone logged in (declared before "<slug:slug>/"; "mon-profil" is a reserved edition slug).
     path("mon-profil/", profiles.my_profile, name="my_profile"),
     path("<slug:slug>/", editions.edition_detail, name="edition_detail"),

@@ -296,6 +296,59 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Media on S3-compatible object storage (AWS, MinIO, Scaleway, OVH, Wasabi...) when a bucket is named; see
+# docs/deploy.md. Objects stay private: every download goes through a permission-checked view that reads the object
+# from the bucket and streams it (public sponsor logos included), so browsers never need the bucket's address; .url
+# (signed, short-lived) only for the admin's links. Credentials: both keys, or neither (the machine's role, boto3's
+# usual chain).
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME")
+if AWS_STORAGE_BUCKET_NAME:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", AWS_STORAGE_BUCKET_NAME):
+        refuse_to_start(
+            "AWS_STORAGE_BUCKET_NAME must be a bucket name (3 to 63 lowercase letters, digits, dots or hyphens), "
+            f"not {AWS_STORAGE_BUCKET_NAME!r}"
+        )
+    s3_endpoint = env("AWS_S3_ENDPOINT_URL")
+    if s3_endpoint and not re.fullmatch(r"https?://[^/\s]+/?", s3_endpoint):
+        refuse_to_start(f"AWS_S3_ENDPOINT_URL must look like https://s3.example.org, not {s3_endpoint!r}")
+    if bool(env("AWS_ACCESS_KEY_ID")) != bool(env("AWS_SECRET_ACCESS_KEY")):
+        refuse_to_start(
+            "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY go together: set both, or neither to use the machine's role"
+        )
+    s3_addressing = env("AWS_S3_ADDRESSING_STYLE")
+    if s3_addressing not in ("", "auto", "path", "virtual"):
+        refuse_to_start(f"AWS_S3_ADDRESSING_STYLE must be path, virtual or auto, not {s3_addressing!r}")
+    s3_location = env("AWS_LOCATION").strip("/")
+    if ".." in s3_location.split("/"):
+        refuse_to_start(f"AWS_LOCATION must be a plain prefix such as malisig/media, not {s3_location!r}")
+    s3_expire = env_int("AWS_QUERYSTRING_EXPIRE", 600)
+    if s3_expire < 1:
+        refuse_to_start(f"AWS_QUERYSTRING_EXPIRE must be a number of seconds above 0, not {s3_expire!r}")
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": s3_endpoint or None,
+            "region_name": env("AWS_S3_REGION_NAME") or None,
+            "access_key": env("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": env("AWS_SECRET_ACCESS_KEY") or None,
+            "location": s3_location,
+            "addressing_style": s3_addressing or None,
+            "signature_version": "s3v4",
+            "default_acl": None,  # the bucket's default: private
+            "querystring_auth": True,
+            "querystring_expire": s3_expire,  # seconds a signed address works
+            "file_overwrite": False,  # never replace an object: names are random, a clash draws another
+            "max_memory_size": 5 * 1024 * 1024,  # a downloaded object above this is buffered on disk, not in memory
+        },
+    }
+else:
+    for name in ["AWS_S3_ENDPOINT_URL", "AWS_S3_REGION_NAME", "AWS_LOCATION", "AWS_S3_ADDRESSING_STYLE"]:
+        if env(name):
+            refuse_to_start(
+                f"{name} is set but AWS_STORAGE_BUCKET_NAME is not: name the bucket to keep media on object storage, "
+                "or remove the AWS_ variables to keep them under MEDIA_ROOT"
+            )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -1,7 +1,11 @@
 """Pages anyone may read, without an account: a school and its editions. Draft editions stay hidden (404)."""
 
 from django.db.models import Count, Q
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
+
+from malisig.uploads import image_kind
 
 from .. import services
 from ..models import Edition, Sponsor
@@ -42,3 +46,28 @@ def edition_public(request, slug):
         "partners": [sponsor for sponsor in sponsors if sponsor.kind == Sponsor.Kind.PARTNER],
     }
     return render(request, "cohorts/public_edition.html", context)
+
+
+LOGO_TYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}
+
+
+@require_safe
+def sponsor_logo(request, slug, pk):
+    """A sponsor's logo, read from the media storage (a folder nobody serves, or a private bucket) by the app."""
+    sponsor = get_object_or_404(Sponsor.objects.filter(edition__in=_published_editions(), edition__slug=slug), pk=pk)
+    if not sponsor.logo:
+        raise Http404
+    try:
+        handle = sponsor.logo.open("rb")
+    except (FileNotFoundError, ValueError) as error:
+        raise Http404 from error
+    kind = image_kind(handle.read(16))
+    handle.seek(0)
+    if kind not in LOGO_TYPES:
+        handle.close()
+        raise Http404
+    response = FileResponse(handle, content_type=LOGO_TYPES[kind])
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

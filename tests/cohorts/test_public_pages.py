@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 
@@ -117,7 +118,7 @@ def test_the_public_page_lists_material_links_but_not_private_files(english, edi
 
 def test_the_public_page_shows_sponsors_then_partners_with_their_logo_and_link(english, edition):
     Sponsor.objects.create(edition=edition, kind=Sponsor.Kind.PARTNER, name="AMRTP")
-    Sponsor.objects.create(
+    isoc = Sponsor.objects.create(
         edition=edition, kind=Sponsor.Kind.SPONSOR, name="Internet Society", link="https://isoc.org/",
         logo="logos/isoc.png",
     )  # fmt: skip
@@ -127,7 +128,8 @@ def test_the_public_page_shows_sponsors_then_partners_with_their_logo_and_link(e
     content = response.content.decode()
     assert [sponsor.name for sponsor in response.context["sponsors"]] == ["Internet Society"]
     assert [partner.name for partner in response.context["partners"]] == ["AMRTP"]
-    assert '<a href="https://isoc.org/" rel="noopener"><img src="/media/logos/isoc.png"' in content
+    logo_url = reverse("cohorts:sponsor_logo", args=[edition.slug, isoc.pk])
+    assert f'<a href="https://isoc.org/" rel="noopener"><img src="{logo_url}"' in content
     assert content.index("Internet Society") < content.index("AMRTP")
 
 
@@ -153,3 +155,41 @@ def test_a_logged_in_member_reads_the_public_page_too(client, participant, editi
     client.force_login(participant)
 
     assert client.get(public_url(edition)).status_code == 200
+
+
+def _sponsor_with_logo(edition, content: bytes) -> Sponsor:
+    sponsor = Sponsor(edition=edition, name="Internet Society")
+    sponsor.logo.save("isoc.png", ContentFile(content))
+    return sponsor
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24
+
+
+def test_anyone_downloads_a_sponsors_logo_which_the_app_reads_from_the_media_storage(client, edition):
+    sponsor = _sponsor_with_logo(edition, PNG)
+
+    response = client.get(reverse("cohorts:sponsor_logo", args=[edition.slug, sponsor.pk]))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(response.streaming_content) == PNG
+
+
+def test_a_logo_is_not_found_through_a_draft_edition_or_another_editions_address(client, edition, other_edition):
+    sponsor = _sponsor_with_logo(edition, PNG)
+    other_address = client.get(reverse("cohorts:sponsor_logo", args=[other_edition.slug, sponsor.pk]))
+    Edition.objects.filter(pk=edition.pk).update(status=Edition.Status.DRAFT)
+    draft = client.get(reverse("cohorts:sponsor_logo", args=[edition.slug, sponsor.pk]))
+
+    assert other_address.status_code == 404
+    assert draft.status_code == 404
+
+
+def test_a_sponsor_without_a_logo_or_with_a_file_that_is_not_an_image_has_none(client, edition):
+    without = Sponsor.objects.create(edition=edition, name="AMRTP")
+    not_an_image = _sponsor_with_logo(edition, b"<svg onload=alert(1)>")
+
+    for sponsor in (without, not_an_image):
+        assert client.get(reverse("cohorts:sponsor_logo", args=[edition.slug, sponsor.pk])).status_code == 404

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cockpit.models import Certificate, Report
-from cohorts.models import AttendanceEvent, ImportJob, Message, MessageTemplate, Role
+from cohorts.models import AttendanceEvent, ImportJob, Message, MessageTemplate, Role, Sponsor
 from cohorts.services.invitations import invitation_token
 from groups.models import Formation, Membership
 from submissions.models import ConflictOfInterest, DefenseSlot, GroupFile, ReviewAssignment, Submission
@@ -188,6 +188,8 @@ def build_world() -> World:
     job.save()
     invitation = InvitationFactory(edition=edition, email="invitee@example.org", invited_by=organiser)
     masterclass = MasterclassFactory(edition=edition)
+    sponsor = Sponsor(edition=edition, name="Mécène")
+    sponsor.logo.save("logo.png", ContentFile(png_bytes()))
     event = AttendanceEvent.objects.create(edition=edition, title="Atelier", date=timezone.localdate())
 
     w.users = {
@@ -233,6 +235,7 @@ def build_world() -> World:
     }
     w.pks = {
         "cohorts:settings_materials": masterclass.pk,
+        "cohorts:sponsor_logo": sponsor.pk,
         "cohorts:import_detail": job.pk,
         "cohorts:import_mapping": job.pk,
         "cohorts:import_apply": job.pk,

@@ -101,6 +101,7 @@ MATRIX: dict[str, Row] = {
     # --- cohorts: public pages, one's own profile, the edition's home
     "cohorts:school_public": Row(PUBLIC, PUBLIC),
     "cohorts:edition_public": Row(PUBLIC, PUBLIC),
+    "cohorts:sponsor_logo": Row(PUBLIC, NO_SUCH_METHOD),
     "cohorts:my_profile": Row(only(*LOGGED_IN), only(*LOGGED_IN)),
     "cohorts:edition_detail": Row(only(*EDITION), only(*EDITION)),
     # --- cohorts: the organisers' pages
