@@ -5,7 +5,7 @@ from smtplib import SMTPException
 
 from celery import shared_task
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -84,20 +84,46 @@ def invite_participants_task(*, enrolment_ids: list[int], by_id: int | None) -> 
     return invited
 
 
-@shared_task(acks_late=True)
-def run_import_task(*, job_id: int, dry_run: bool) -> dict | None:
-    """Preview or apply an uploaded file; rerunning starts the job's rows afresh and writes idempotently."""
-    from .models import ImportJob
-    from .services.imports import ImportRefused, run_job
+DATABASE_ERRORS = (OperationalError, InterfaceError)
 
-    job = ImportJob.objects.select_related("edition").filter(pk=job_id).first()
-    if job is None:
-        logger.warning("Import %s vanished before it ran", job_id)
-        return None
+
+def import_retry_countdown(retries: int) -> int:
+    """5 s, 10 s, 20 s... at most 10 min between attempts (about 20 min in all): PostgreSQL restarting or failing
+    over."""
+    return min(5 * 2**retries, 600)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=8)
+def run_import_task(self, *, job_id: int, dry_run: bool) -> dict | None:
+    """Preview or apply an uploaded file. Redelivered after a worker died, or retried after the database could not
+    be reached, it carries on after the last committed batch (services.imports.run_job); redelivered after it
+    finished, it does nothing. Any other error, or the last retry, marks the job failed: the page stops saying it
+    runs."""
+    from .models import ImportJob
+    from .services.imports import ImportRefused, report_stopped, run_job
+
     try:
+        job = ImportJob.objects.select_related("edition").filter(pk=job_id).first()
+        if job is None:
+            logger.warning("Import %s vanished before it ran", job_id)
+            return None
+        running = ImportJob.Status.PREVIEWING if dry_run else ImportJob.Status.APPLYING
+        if job.status != running:
+            logger.info("Import %s is %s, not %s: nothing to run (already finished)", job_id, job.status, running)
+            return None
         return run_job(job, dry_run=dry_run).as_dict()
     except ImportRefused:
         return None
+    except DATABASE_ERRORS as error:
+        if not self.request.is_eager and self.request.retries < self.max_retries:
+            countdown = import_retry_countdown(self.request.retries)
+            logger.warning("Import %s: the database cannot be reached, next try in %s s", job_id, countdown)
+            raise self.retry(exc=error, countdown=countdown) from error
+        report_stopped(job_id)
+        raise
+    except Exception:
+        report_stopped(job_id)
+        raise
 
 
 # ---------------------------------------------------------------------------
@@ -132,5 +158,5 @@ def sweep_outbox_task() -> dict:
 
     interrupted, waiting = outbox.sweep_outbox()
     for message_id in waiting:
-        send_message_task.delay(message_id=message_id)
+        send_message_task.enqueue(message_id=message_id)
     return {"interrupted": interrupted, "requeued": len(waiting)}

@@ -9,7 +9,7 @@ application's back (SQL by hand) shows when the values expire, within `timeout`.
 
 The cache must be the one every process shares (REDIS_URL): with the local-memory cache of the embedded default, a
 write is seen at once only by the process that made it. When the cache server is unreachable, values are read from
-the database (slower, still right).
+the database (slower, still right), and the tokens are forgotten when it answers again.
 """
 
 import logging
@@ -18,6 +18,8 @@ from collections.abc import Callable
 
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, transaction
+
+from .cache import forget_after_outage
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +32,8 @@ class GenerationCache:
         self.label = label
         self.timeout = timeout
         self.generation_key = f"{prefix}:generation"
+        # A token replaced while the cache server was unreachable must not come back with it (malisig/cache.py).
+        forget_after_outage(self.generation_key)
 
     def changed(self, using: str = DEFAULT_DB_ALIAS) -> None:
         """Forget every edition's cached values, now and again once the current transaction commits."""

@@ -183,3 +183,24 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.first_name or self.email
+
+
+class PendingTask(models.Model):
+    """A background task that could not be handed to the broker (Redis down): malisig.queue publishes it again once
+    the broker answers, and deletes the row in the same transaction. One row per distinct call (`key`): the page of
+    an export asking again every few seconds adds nothing."""
+
+    task = models.CharField(max_length=200)
+    kwargs = models.JSONField(default=dict)
+    key = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("task waiting for the task service")
+        verbose_name_plural = _("tasks waiting for the task service")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.task}({self.kwargs})"

@@ -49,6 +49,19 @@ def env_int(name: str, default: int) -> int:
     return default
 
 
+def env_seconds(name: str, default: float) -> float:
+    value = env(name)
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= 60:
+        refuse_to_start(f"{name} must be a number of seconds between 0 and 60, not {value!r}")
+    return seconds
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     value = env(name)
     if not value:
@@ -175,8 +188,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
     refuse_to_start(f"REDIS_URL must start with redis://, rediss:// or unix://, not {REDIS_URL!r}")
+# Redis answers within a millisecond; when it does not (down, frozen, cut off), give up quickly: the cache then
+# answers as misses (pages read the database) and tasks wait in the database (malisig/cache.py, malisig/queue.py).
+REDIS_CACHE_TIMEOUT = env_seconds("REDIS_CACHE_TIMEOUT", 0.5)
+REDIS_PUBLISH_TIMEOUT = env_seconds("REDIS_PUBLISH_TIMEOUT", 1.0)
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "malisig.cache.FailSoftRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": REDIS_CACHE_TIMEOUT, "socket_timeout": REDIS_CACHE_TIMEOUT},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -197,6 +220,7 @@ CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {"task": "malisig.tasks.clear_expired_sessions_task", "schedule": 6 * 3600.0},
     "send-due-reminders": {"task": "cockpit.tasks_messages.send_due_reminders_task", "schedule": 3600.0},
     "sweep-outbox": {"task": "cohorts.tasks.sweep_outbox_task", "schedule": 600.0},
+    "flush-pending-tasks": {"task": "malisig.tasks.flush_pending_tasks_task", "schedule": 60.0},
 }
 
 # ---------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Site-wide pages: the home dashboard, help, health check, error pages."""
 
 import logging
+import sys
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -12,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language as django_set_language
 
+from .middleware import DATABASE_ERRORS, database_unavailable
 from .models import User
 
 logger = logging.getLogger(__name__)
@@ -93,4 +95,7 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
+    """500; 503 instead when the database cannot be reached (PostgreSQL restarting): see database_unavailable."""
+    if isinstance(sys.exc_info()[1], DATABASE_ERRORS):
+        return database_unavailable(request)
     return render(request, "500.html", status=500)

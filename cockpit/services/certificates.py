@@ -266,7 +266,7 @@ def issue_certificates(edition: Edition, kind: str, *, by: User, language: str =
     batch = CertificateBatch.objects.create(edition=edition, kind=kind, total=len(waiting), created_by=by)
     from ..tasks_certificates import issue_certificates_task
 
-    transaction.on_commit(lambda: issue_certificates_task.delay(batch_id=batch.pk, language=language))
+    transaction.on_commit(lambda: issue_certificates_task.enqueue(batch_id=batch.pk, language=language))
     logger.info("Certificate batch %s (%s, %s people) queued by %s", batch.pk, kind, len(waiting), by.pk)
     return batch
 

@@ -418,7 +418,7 @@ def _request(edition: Edition, kind: str, fmt: str, language: str, *, by: User |
             report.requested_by = by
             report.save(update_fields=["error", "created_at", "requested_by"])
         report_id = report.pk
-        transaction.on_commit(lambda: build_report_task.delay(report_id=report_id))
+        transaction.on_commit(lambda: build_report_task.enqueue(report_id=report_id))
     return report
 
 

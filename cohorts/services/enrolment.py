@@ -129,7 +129,7 @@ def invite_participants(edition: Edition, enrolment_ids: list[int], *, by: User)
     if ids:
         from ..tasks import invite_participants_task
 
-        transaction.on_commit(lambda: invite_participants_task.delay(enrolment_ids=ids, by_id=by.pk))
+        transaction.on_commit(lambda: invite_participants_task.enqueue(enrolment_ids=ids, by_id=by.pk))
     return len(ids)
 
 

@@ -195,7 +195,10 @@ class _Columns:
 
 def _copy_into_table(model: type[models.Model], rows: list[dict]) -> None:
     columns = _Columns(model)
-    with connection.cursor() as cursor, cursor.copy(_text(COPY_ROWS.format(columns.table, columns.columns()))) as copy:
+    # COPY goes to psycopg directly: its errors are turned into Django's here, as a query's are (a dropped
+    # connection is then an OperationalError, and Django knows the connection is broken).
+    copying = COPY_ROWS.format(columns.table, columns.columns())
+    with connection.cursor() as cursor, connection.wrap_database_errors, cursor.copy(_text(copying)) as copy:
         for row in rows:
             copy.write_row(columns.values(row))
 
@@ -303,7 +306,7 @@ def _write_with_copy(plan: WritePlan) -> None:
         statements.append(_audited(promote, note=_promoted_note()))
     with connection.cursor() as cursor:
         cursor.execute(_text(table.create()))
-        with cursor.copy(_text(table.copy())) as copy:
+        with connection.wrap_database_errors, cursor.copy(_text(table.copy())) as copy:  # see _copy_into_table
             for email in emails:
                 copy.write_row(table.row(email, plan))
         for statement in statements:

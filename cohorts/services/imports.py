@@ -19,7 +19,7 @@ from typing import BinaryIO
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import FilteredRelation, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -71,6 +71,12 @@ class ImportSummary:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, counts: dict) -> "ImportSummary":
+        """The counts an earlier run committed with its last batch (ImportJob.counts), to carry on from."""
+        names = {item.name for item in fields(cls)}
+        return cls(**{name: value for name, value in counts.items() if name in names})
 
 
 # --- Starting an import from the web ---------------------------------------------------------------------------
@@ -149,12 +155,23 @@ def queue_run(job: ImportJob, *, dry_run: bool, by: User) -> None:
     job.rows_done = 0
     job.error = ""
     job.save(update_fields=["status", "rows_done", "error"])
-    transaction.on_commit(lambda: run_import_task.delay(job_id=job.pk, dry_run=dry_run))
+    transaction.on_commit(lambda: run_import_task.enqueue(job_id=job.pk, dry_run=dry_run))
 
 
 def run_job(job: ImportJob, *, dry_run: bool) -> ImportSummary:
-    """What the Celery task does: run the import of a stored upload and record rows and counts."""
-    job.rows.all().delete()
+    """What the Celery task does: run the import of a stored upload and record rows and counts.
+
+    Each batch's writes, its ImportRows and the progress (rows_done and the counts so far) commit together, so a
+    rerun of the same run (the worker died, the broker handed the task over again) carries on after the last
+    committed batch: no line is written, recorded or counted twice, and the bar never goes back. `queue_run` sets
+    rows_done to 0, so a new run starts afresh.
+    """
+    if job.rows_done:
+        resume_after, summary = job.rows_done, ImportSummary.from_dict(job.counts)
+        logger.info("Import %s: carrying on after line %s of %s", job.pk, resume_after, job.rows_total)
+    else:
+        job.rows.all().delete()
+        resume_after, summary = 0, ImportSummary()
     try:
         with job.file.open("rb") as fileobj:
             summary = run_import(
@@ -163,15 +180,34 @@ def run_job(job: ImportJob, *, dry_run: bool) -> ImportSummary:
                 mapping={name: int(index) for name, index in job.mapping.items()},
                 dry_run=dry_run,
                 record=lambda rows: record_rows(job, rows),
-                progress=lambda done, total: ImportJob.objects.filter(pk=job.pk).update(
-                    rows_done=done, rows_total=total
+                progress=lambda done, total, so_far: ImportJob.objects.filter(pk=job.pk).update(
+                    rows_done=done, rows_total=total, counts=so_far.as_dict()
                 ),
+                summary=summary,
+                resume_after=resume_after,
             )
     except ImportRefused as problem:
         _finish(job, ImportJob.Status.FAILED, error=problem.message)
         raise
     _finish(job, ImportJob.Status.PREVIEWED if dry_run else ImportJob.Status.APPLIED, counts=summary.as_dict())
     return summary
+
+
+def report_stopped(job_id: int) -> None:
+    """An unexpected error ended the run: the page says so instead of "running" for ever. Best effort, as the
+    database may be what failed. Writes: the job's status, error and finished_at, if it was still running."""
+    message = _(
+        "The import stopped on an unexpected error. Upload the file again: "
+        "the lines already imported will not be duplicated."
+    )
+    try:
+        ImportJob.objects.filter(pk=job_id, status__in=[ImportJob.Status.PREVIEWING, ImportJob.Status.APPLYING]).update(
+            status=ImportJob.Status.FAILED, error=message[:500], finished_at=timezone.now()
+        )
+    except (OperationalError, InterfaceError):
+        logger.exception("Import %s: its failure could not be recorded", job_id)
+    else:
+        logger.error("Import %s stopped on an unexpected error", job_id, exc_info=True)
 
 
 def _finish(job: ImportJob, status: str, *, counts=None, error: str = "") -> None:
@@ -219,9 +255,15 @@ def run_import(
     mapping: dict[str, int],
     dry_run: bool,
     record: Callable[[list[dict]], object] | None = None,
-    progress: Callable[[int, int], object] | None = None,
+    progress: Callable[[int, int, ImportSummary], object] | None = None,
+    summary: ImportSummary | None = None,
+    resume_after: int = 0,
 ) -> ImportSummary:
-    """Read, clean, decide and (unless dry_run) write. `record` receives each batch's row outcomes."""
+    """Read, clean, decide and (unless dry_run) write. `record` receives each batch's row outcomes and `progress`
+    (lines done, lines in all, the counts so far) follows, in the batch's transaction.
+
+    With `resume_after`, the first lines were done by an earlier run whose counts are `summary`: they are read
+    again only to rebuild the merge of duplicates whose last occurrence is still to come, and not written again."""
     if "email" not in mapping:
         raise ImportRefused(_("Choose the column that holds the email addresses."))
     start = fileobj.tell()
@@ -229,20 +271,27 @@ def run_import(
         occurrences = _first_pass(table, mapping)
     fileobj.seek(start)
     rule = EligibilityRule(pass_mark=edition.pass_mark, completion_required=edition.completion_required)
-    summary = ImportSummary()
+    summary = summary if summary is not None else ImportSummary()
     batch = _Batch(edition, rule, summary, dry_run=dry_run)
+    written = _AlreadyWritten()
     held: dict[str, CleanRow] = {}
     done = 0
     with _opened(fileobj) as table:
         headers_count = len(table.headers)
         for raw in table.rows():
             if raw.is_blank:
-                summary.skipped_empty += 1
+                if not resume_after or done > resume_after:  # those before are in the earlier run's counts
+                    summary.skipped_empty += 1
                 continue
-            done += 1
-            _take(clean_row(raw, headers_count, mapping), occurrences, held, batch)
+            if done < resume_after:
+                done += 1
+                _take(clean_row(raw, headers_count, mapping), occurrences, held, written)
+                continue
+            # Flushed when the next line comes: only the last flush has done == total, blank lines included.
             if len(batch) >= BATCH_SIZE:
                 _flush(batch, record, progress, done, occurrences.total)
+            done += 1
+            _take(clean_row(raw, headers_count, mapping), occurrences, held, batch)
     _flush(batch, record, progress, done, occurrences.total)
     return summary
 
@@ -266,7 +315,9 @@ def _first_pass(table: Table, mapping: dict[str, int]) -> _Occurrences:
     return occurrences
 
 
-def _take(row: CleanRow | Rejection, occurrences: _Occurrences, held: dict[str, CleanRow], batch: "_Batch") -> None:
+def _take(
+    row: CleanRow | Rejection, occurrences: _Occurrences, held: dict[str, CleanRow], batch: "_Batch | _AlreadyWritten"
+) -> None:
     if isinstance(row, Rejection):
         batch.reject(row)
         return
@@ -297,11 +348,26 @@ def _merge(earlier: CleanRow | None, later: CleanRow) -> CleanRow:
 
 
 def _flush(batch: "_Batch", record, progress, done: int, total: int) -> None:
-    outcomes = batch.flush()
-    if record is not None and outcomes:
-        record(outcomes)
-    if progress is not None:
-        progress(done, total)
+    # One transaction: a worker killed mid-batch leaves neither writes nor rows nor progress of it, only earlier ones.
+    with transaction.atomic():
+        outcomes = batch.flush()
+        if record is not None and outcomes:
+            record(outcomes)
+        if progress is not None:
+            progress(done, total, batch.summary)
+
+
+class _AlreadyWritten:
+    """Stands for the batch while a rerun reads again the lines an earlier run committed: they go nowhere."""
+
+    def reject(self, rejection: Rejection) -> None:
+        pass
+
+    def report_duplicate(self, row: CleanRow, first_line: int) -> None:
+        pass
+
+    def add(self, row: CleanRow) -> None:
+        pass
 
 
 class _Batch:
@@ -332,9 +398,9 @@ class _Batch:
         self.rows.append(row)
 
     def flush(self) -> list[dict]:
+        """Decide and write the rows held, in the caller's transaction (see `_flush`); their outcomes."""
         if self.rows:
-            with transaction.atomic():
-                self._decide_and_write()
+            self._decide_and_write()
         outcomes, self.rows, self.outcomes = self.outcomes, [], []
         return outcomes
 

@@ -89,7 +89,7 @@ def queue_invitation_email(invitation: Invitation) -> None:
     from ..tasks import send_invitation_email_task
 
     nonce = invitation.token_nonce
-    transaction.on_commit(lambda: send_invitation_email_task.delay(invitation_id=invitation.pk, nonce=nonce))
+    transaction.on_commit(lambda: send_invitation_email_task.enqueue(invitation_id=invitation.pk, nonce=nonce))
 
 
 def read_invitation_token(token: str) -> Invitation:
@@ -217,7 +217,7 @@ def request_new_invitation(invitation: Invitation) -> bool:
     invitation.save(update_fields=["renewal_requested_at"])
     from ..tasks import notify_renewal_request_task
 
-    transaction.on_commit(lambda: notify_renewal_request_task.delay(invitation_id=invitation.pk))
+    transaction.on_commit(lambda: notify_renewal_request_task.enqueue(invitation_id=invitation.pk))
     return True
 
 

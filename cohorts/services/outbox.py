@@ -295,7 +295,7 @@ def queue_message(message: Message, recipients: Iterable[Recipient], *, by) -> i
     now = timezone.now()
     message.state, message.sent_by, message.queued_at, message.updated_at = M.QUEUED, by, now, now
     message.save(update_fields=["state", "sent_by", "queued_at", "updated_at"])
-    transaction.on_commit(lambda: send_message_task.delay(message_id=message.pk))
+    transaction.on_commit(lambda: send_message_task.enqueue(message_id=message.pk))
     logger.info("Message %s queued for %s recipients by %s", message.pk, len(copies), getattr(by, "pk", None))
     return len(copies)
 

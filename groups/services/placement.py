@@ -86,7 +86,7 @@ def _notify_after_commit(edition: Edition) -> None:
     from ..tasks import notify_group_news_task
 
     if Formation.objects.filter(edition=edition, published_at__isnull=False).exists():
-        transaction.on_commit(lambda: notify_group_news_task.delay(edition_id=edition.pk))
+        transaction.on_commit(lambda: notify_group_news_task.enqueue(edition_id=edition.pk))
 
 
 @transaction.atomic

@@ -31,7 +31,7 @@ def publish(edition: Edition, *, by: User | None) -> Formation:
         formation.published_at, formation.published_by = timezone.now(), by
         formation.save(update_fields=["published_at", "published_by"])
     forget_publication(edition)
-    transaction.on_commit(lambda: notify_group_news_task.delay(edition_id=edition.pk))
+    transaction.on_commit(lambda: notify_group_news_task.enqueue(edition_id=edition.pk))
     return formation
 
 

@@ -142,5 +142,5 @@ def request_export(group: Group, kind: str, *, by: User, language: str) -> Expor
     if existing is not None:
         return existing
     group_id = group.pk
-    transaction.on_commit(lambda: build_export_task.delay(group_id=group_id, kind=kind, language=language))
+    transaction.on_commit(lambda: build_export_task.enqueue(group_id=group_id, kind=kind, language=language))
     return None

@@ -317,7 +317,7 @@ def _transition(submission: Submission, to: str, *, by: User, note: str = "") ->
     from ..tasks import notify_state_change_task
 
     changed = transition_submission(submission, to, by=by, note=note)
-    transaction.on_commit(lambda: notify_state_change_task.delay(submission_id=changed.pk, state=to))
+    transaction.on_commit(lambda: notify_state_change_task.enqueue(submission_id=changed.pk, state=to))
     return changed
 
 

@@ -177,7 +177,7 @@ def submit(group: Group, *, by: User, declaration_accepted: bool) -> Submission:
 
     from ..tasks import notify_submission_received_task
 
-    transaction.on_commit(lambda: notify_submission_received_task.delay(submission_id=submission.pk))
+    transaction.on_commit(lambda: notify_submission_received_task.enqueue(submission_id=submission.pk))
     return submission
 
 

@@ -106,7 +106,7 @@ def chair_remind(request, slug):
     if not late:
         messages.info(request, _("No juror is late: nobody was reminded."))
         return redirect("submissions:chair_dashboard", edition.slug)
-    remind_jurors_task.delay(edition_id=edition.pk, juror_ids=late, click=uuid.uuid4().hex)
+    remind_jurors_task.enqueue(edition_id=edition.pk, juror_ids=late, click=uuid.uuid4().hex)
     messages.success(
         request,
         ngettext(

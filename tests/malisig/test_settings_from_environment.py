@@ -63,7 +63,7 @@ def test_database_and_redis_urls_switch_to_postgresql_and_a_real_broker():
     probed = json.loads(result.stdout)
     assert probed["db"] == "django.db.backends.postgresql"
     assert probed["eager"] is False
-    assert probed["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert probed["cache"] == "malisig.cache.FailSoftRedisCache"
 
 
 def test_email_url_configures_smtp():
