@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-unit lint fmt migrate demo messages serve worker beat bench clean
+.PHONY: run test test-unit lint fmt migrate demo messages serve worker beat bench bench-load clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,15 @@ beat: $(VENV)/.runtime
 
 bench: $(VENV)/.dev
 	$(PY) bench/run.py
+
+# The load test ("Load test" in bench/README.md): needs PostgreSQL and Redis on loopback; rebuilds the
+# malisig_load database and empties Redis db 12 (LOAD_DATABASE_URL, LOAD_REDIS_URL). LOAD_ARGS="--duration 30s".
+$(VENV)/.bench: $(VENV)/.dev requirements-bench.txt
+	$(PY) -m pip install --quiet -r requirements-bench.txt
+	touch $@
+
+bench-load: $(VENV)/.bench
+	$(PY) bench/load/run.py $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
