@@ -251,9 +251,12 @@ ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_PREVENT_ENUMERATION = True
 # allauth's own limits (same cache): "amount/period/per", per ip, key (the email) or user.
-# Per IP stays loose on purpose: a whole school, or a mobile operator's NAT, may share one address.
+# Per IP stays loose on purpose: a whole school, or a mobile operator's NAT, may share one address (a room of 200
+# people logging in at the start of a session; a few typos there must not lock the room out). Each account keeps
+# its own strict limit on failures.
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": env("LOGIN_RATE_LIMIT", "5/5m/ip,5/5m/key"),
+    "login": env("LOGIN_ATTEMPT_RATE_LIMIT", "300/m/ip"),
+    "login_failed": env("LOGIN_RATE_LIMIT", "60/5m/ip,5/5m/key"),
     "reset_password": env("PASSWORD_RESET_RATE_LIMIT", "20/5m/ip,5/5m/key"),
     "reset_password_from_key": env("PASSWORD_RESET_FROM_KEY_RATE_LIMIT", "20/5m/ip"),
     "change_password": "5/m/user",
