@@ -1,8 +1,5 @@
 """Celery through a real worker on Redis, against the real database (run by .ci/run)."""
 
-import os
-import time
-
 import pytest
 from django.conf import settings
 from django.core import mail
@@ -10,18 +7,14 @@ from django.core import mail
 from cohorts import services
 from cohorts.models import Invitation, Role
 from malisig.celery import app as celery_app
+from tests.integration.stack import require, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(scope="module")
 def real_stack():
-    missing = [name for name in ("REDIS_URL", "DATABASE_URL") if not os.environ.get(name)]
-    if missing:
-        reason = f"integration tests need {', '.join(missing)} (see README, 'Run the real stack')"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
+    require("integration tests")
 
 
 @pytest.fixture
@@ -31,15 +24,6 @@ def worker(real_stack, transactional_db):
     celery_app.conf.task_always_eager = False
     with start_worker(celery_app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=10):
         yield
-
-
-def wait_until(condition, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_the_invitation_email_goes_through_the_broker_to_a_worker_once(worker, edition):

@@ -14,7 +14,6 @@ import time
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
@@ -29,8 +28,15 @@ from cohorts.services.imports import queue_run, start_import
 from malisig.celery import app as celery_app
 from malisig.models import User
 from tests.factories import EditionRoleFactory, UserFactory
+from tests.integration.stack import committed_database_url, require, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(scope="module")
+def real_stack():
+    require("integration tests")
+
 
 ROOT = Path(__file__).resolve().parents[2]
 # Unacknowledged tasks of a dead worker come back after this (Redis visibility timeout; the default is an hour).
@@ -47,22 +53,6 @@ PARTICIPANTS = 40
 HEADER = "Prénom;Nom;Adresse de courriel;Organisation;Pays;Genre;Note finale;Date d'achèvement"
 
 
-@pytest.fixture(scope="module")
-def real_stack():
-    missing = [name for name in ("REDIS_URL", "DATABASE_URL") if not os.environ.get(name)]
-    if missing or not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        reason = f"integration tests need {', '.join(missing) or 'a PostgreSQL DATABASE_URL'} (see README)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-
-
-def worker_database_url() -> str:
-    """DATABASE_URL, pointing at pytest's test database (the one this test's rows are committed to)."""
-    parts = urlsplit(os.environ["DATABASE_URL"])
-    return urlunsplit(parts._replace(path="/" + settings.DATABASES["default"]["NAME"]))
-
-
 @pytest.fixture
 def workers(real_stack, transactional_db, tmp_path):
     """start(name) runs a real, slowed-down worker in a subprocess; every one still alive is stopped at the end."""
@@ -72,7 +62,7 @@ def workers(real_stack, transactional_db, tmp_path):
     celery_app.conf.task_always_eager = False
     env = {
         **os.environ,
-        "DATABASE_URL": worker_database_url(),
+        "DATABASE_URL": committed_database_url(),
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),  # the uploads this process stored, the PDFs this process reads
         "CONN_MAX_AGE": "0",
         "SLOW_IMPORT_BATCH_SIZE": str(BATCH),
@@ -100,15 +90,6 @@ def workers(real_stack, transactional_db, tmp_path):
                 process.kill()
                 process.wait()
         log.close()
-
-
-def wait_until(condition, timeout: float, every: float = 0.1) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(every)
-    return False
 
 
 def kill(process: subprocess.Popen) -> None:

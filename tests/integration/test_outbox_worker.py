@@ -11,18 +11,23 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from cohorts.models import Message, MessageRecipient
 from cohorts.services import outbox
 from cohorts.services.outbox import Recipient
 from malisig.celery import app as celery_app
+from tests.integration.stack import committed_database_url, require, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(scope="module")
+def real_stack():
+    require("integration tests")
+
 
 ROOT = Path(__file__).resolve().parents[2]
 R = MessageRecipient.State
@@ -35,22 +40,6 @@ WORKER = (
     "app.worker_main(['worker', '--pool=solo', '--concurrency=1', '--loglevel=INFO', '--without-gossip', "
     "'--without-mingle', '--without-heartbeat', '-n', sys.argv[1]])"
 )
-
-
-@pytest.fixture(scope="module")
-def real_stack():
-    missing = [name for name in ("REDIS_URL", "DATABASE_URL") if not os.environ.get(name)]
-    if missing or not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        reason = f"integration tests need {', '.join(missing) or 'a PostgreSQL DATABASE_URL'} (see README)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-
-
-def worker_database_url() -> str:
-    """DATABASE_URL, pointing at pytest's test database (the one this test's rows are committed to)."""
-    parts = urlsplit(os.environ["DATABASE_URL"])
-    return urlunsplit(parts._replace(path="/" + settings.DATABASES["default"]["NAME"]))
 
 
 @pytest.fixture
@@ -69,7 +58,7 @@ def workers(real_stack, transactional_db, mailbox, tmp_path):
     celery_app.conf.task_always_eager = False
     env = {
         **os.environ,
-        "DATABASE_URL": worker_database_url(),
+        "DATABASE_URL": committed_database_url(),
         "EMAIL_BACKEND": "tests.integration.slow_email_backend.SlowFileBackend",
         "EMAIL_FILE_PATH": str(mailbox),
         "SLOW_EMAIL_SECONDS": "0.3",
@@ -99,15 +88,6 @@ def workers(real_stack, transactional_db, mailbox, tmp_path):
                 process.kill()
                 process.wait()
         log.close()
-
-
-def wait_until(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def copies_received(mailbox: Path) -> Counter:

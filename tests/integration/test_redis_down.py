@@ -10,15 +10,12 @@ needs the redis-server binary (its own Redis on a free port: the shared one is n
 import email
 import os
 import re
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 from collections import Counter
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import requests
@@ -42,8 +39,15 @@ from tests.factories import (
     SectionTemplateFactory,
     UserFactory,
 )
+from tests.integration.stack import committed_database_url, free_port, require, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(scope="module")
+def real_stack():
+    require("the Redis-down drill", redis_url=False, redis_server=True)
+
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE_LIMIT = 3.0  # seconds: a page while Redis is frozen or down
@@ -56,35 +60,6 @@ WORKER = (
 CSV = "Prénom;Nom;Adresse de courriel;Organisation;Pays;Genre;Note finale\r\n" + "".join(
     f"P{i};N{i};p{i}@example.org;Org;Mali;F;12\r\n" for i in range(40)
 )
-
-
-@pytest.fixture(scope="module")
-def real_stack():
-    missing = []
-    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
-        missing.append("a PostgreSQL DATABASE_URL")
-    if not shutil.which("redis-server"):
-        missing.append("redis-server")
-    if missing:
-        reason = f"the Redis-down drill needs {' and '.join(missing)} (see README)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_until(condition, timeout: float, every: float = 0.1) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(every)
-    return False
 
 
 class Processes:
@@ -142,12 +117,6 @@ def start_redis(processes: Processes, port: int) -> subprocess.Popen:
 
     assert wait_until(answers, timeout=10), processes.log("redis")
     return process
-
-
-def worker_database_url() -> str:
-    """DATABASE_URL, pointing at pytest's test database (the one this test's rows are committed to)."""
-    parts = urlsplit(os.environ["DATABASE_URL"])
-    return urlunsplit(parts._replace(path="/" + settings.DATABASES["default"]["NAME"]))
 
 
 @pytest.fixture
@@ -208,7 +177,7 @@ def test_with_redis_frozen_then_down_pages_work_text_is_kept_and_jobs_wait_then_
     mailbox.mkdir()
     env = {
         **os.environ,
-        "DATABASE_URL": worker_database_url(),
+        "DATABASE_URL": committed_database_url(),
         "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
         "CONN_MAX_AGE": "0",
         "DEBUG": "True",

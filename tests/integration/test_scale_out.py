@@ -28,11 +28,10 @@ import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import pytest
 from allauth.account.models import EmailAddress
-from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.utils import timezone
 from playwright.sync_api import Error as PlaywrightError
@@ -51,6 +50,7 @@ from tests.factories import (
     SectionTemplateFactory,
     UserFactory,
 )
+from tests.integration.stack import CHROMIUM, committed_database_url, require, wait_until
 
 from .roundrobin_proxy import Backend, RoundRobinProxy
 
@@ -59,8 +59,13 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
+
+@pytest.fixture(scope="module")
+def real_stack():
+    require("the scale-out proof", chromium=True)
+
+
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 CHROMIUM_ARGS.append("--disable-component-update")
 WEB = ("web-1", "web-2")
@@ -98,26 +103,6 @@ class Stack:
         return self.logs[name].read_text(errors="replace")
 
 
-@pytest.fixture(scope="module")
-def real_stack():
-    missing = [name for name in ("REDIS_URL", "DATABASE_URL") if not os.environ.get(name)]
-    reason = ""
-    if missing or not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        reason = f"the scale-out proof needs {', '.join(missing) or 'a PostgreSQL DATABASE_URL'} (see README)"
-    elif not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing: install Debian's chromium to run the scale-out proof"
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-
-
-def committed_database_url() -> str:
-    """DATABASE_URL, pointing at pytest's test database (the one each test's rows are committed to)."""
-    parts = urlsplit(os.environ["DATABASE_URL"])
-    return urlunsplit(parts._replace(path="/" + settings.DATABASES["default"]["NAME"]))
-
-
 def production_environment(tmp: Path, proxy_url: str) -> dict[str, str]:
     """What deploy/systemd/malisig.env.example sets, on loopback; the same for the web processes and the workers."""
     environment = {
@@ -143,15 +128,6 @@ def production_environment(tmp: Path, proxy_url: str) -> dict[str, str]:
         PYTHONUNBUFFERED="1",
     )
     return environment
-
-
-def wait_until(condition, timeout: float, interval: float = 0.1) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(interval)
-    return False
 
 
 def wait_for_line(stack: Stack, name: str, pattern: str) -> re.Match:
