@@ -17,6 +17,7 @@ import hashlib
 import logging
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from datetime import date
 from io import BytesIO
@@ -66,6 +67,8 @@ COVERED_RANGES = (
     (0x20AC, 0x20AC),
 )
 CHARSET_VERSION = "4"
+# Cuts of another charset or font file are removed once nobody wrote them for this long.
+STALE_CUT_SECONDS = 24 * 3600
 
 PAGE_W, PAGE_H = 297, 210
 NAVY = (31, 56, 100)
@@ -119,20 +122,35 @@ def _light_fonts() -> tuple[dict[str, str], frozenset[int]]:
     held: set[int] | None = None
     for style, filename in FONT_FILES.items():
         source = FONT_DIR / filename
-        stat = source.stat()
-        digest = hashlib.sha256(f"{filename}:{stat.st_size}:{stat.st_mtime_ns}:{CHARSET_VERSION}".encode()).hexdigest()
-        target = folder / f"{source.stem}-{digest[:16]}.ttf"
+        # Named by content, not by file date: two checkouts of the same release (a worker and a web process during
+        # an upgrade, two test runs) share one cut instead of deleting each other's.
+        with source.open("rb") as stream:
+            digest = hashlib.file_digest(stream, "sha256")
+        digest.update(f":{CHARSET_VERSION}".encode())
+        target = folder / f"{source.stem}-{digest.hexdigest()[:16]}.ttf"
         if not target.exists():
             _cut_font(source, target)
-            for older in folder.glob(f"{source.stem}-*.ttf"):  # cuts of an earlier charset or font file
-                if older != target and older.stem.count("-") == target.stem.count("-"):
-                    older.unlink(missing_ok=True)
+            _forget_stale_cuts(folder, source.stem, target)
         font = ttLib.TTFont(target, lazy=True)
         cmap = set(font.getBestCmap())
         font.close()
         held = cmap if held is None else held & cmap
         paths[style] = str(target)
     return paths, frozenset(held or ())
+
+
+def _forget_stale_cuts(folder: Path, stem: str, current: Path) -> None:
+    """Cuts of an earlier charset or font file, once nobody has written them for a day (another release may still
+    be running beside this one)."""
+    stale_before = time.time() - STALE_CUT_SECONDS
+    for older in folder.glob(f"{stem}-*.ttf"):
+        if older == current or older.stem.count("-") != current.stem.count("-"):
+            continue
+        try:
+            if older.stat().st_mtime < stale_before:
+                older.unlink()
+        except FileNotFoundError:
+            pass
 
 
 def _cut_font(source: Path, target: Path) -> None:

@@ -1,5 +1,7 @@
 import datetime as dt
 import os
+import time
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -329,3 +331,47 @@ def test_a_name_outside_the_cut_fonts_gets_the_whole_font():
 
     assert "DejaVuSans.ttf" in builder._font_paths(["Ѐлена"])[""]
     assert "DejaVuSans.ttf" not in builder._font_paths(["Ɲɛnɛ Kɔnɛ, Aïssata N’Diaye"])[""]
+
+
+def test_two_checkouts_of_the_same_fonts_share_one_cut_instead_of_deleting_each_others(tmp_path, monkeypatch):
+    """A web process and a worker of two release folders (or two test runs) on one machine: the same font files with
+    other dates must name the same cut, else each deletes the other's while it prints."""
+    from cockpit.documents import certificate as builder
+
+    builder._light_fonts.cache_clear()
+    first, _held = builder._light_fonts()
+    other_checkout = tmp_path / "fonts"
+    other_checkout.mkdir()
+    for filename in builder.FONT_FILES.values():
+        copy = other_checkout / filename
+        copy.write_bytes((builder.FONT_DIR / filename).read_bytes())
+        os.utime(copy, (1_000_000_000, 1_000_000_000))
+    monkeypatch.setattr(builder, "FONT_DIR", other_checkout)
+    builder._light_fonts.cache_clear()
+
+    second, _held = builder._light_fonts()
+
+    assert second == first
+    assert all(os.path.exists(path) for path in first.values())
+    builder._light_fonts.cache_clear()
+
+
+def test_a_cut_of_another_charset_is_removed_only_once_nobody_wrote_it_for_a_day(monkeypatch):
+    from cockpit.documents import certificate as builder
+
+    builder._light_fonts.cache_clear()
+    paths, _held = builder._light_fonts()
+    folder = Path(paths[""]).parent
+    recent, stale = folder / "DejaVuSans-0000000000000001.ttf", folder / "DejaVuSans-0000000000000002.ttf"
+    for cut in (recent, stale):
+        cut.write_bytes(b"an earlier cut")
+    os.utime(stale, (time.time() - 2 * 24 * 3600,) * 2)
+    monkeypatch.setattr(builder, "CHARSET_VERSION", "another")
+    builder._light_fonts.cache_clear()
+
+    other_charset, _held = builder._light_fonts()
+
+    assert recent.exists() and not stale.exists()
+    for cut in (recent, *map(Path, other_charset.values())):
+        cut.unlink()
+    builder._light_fonts.cache_clear()
