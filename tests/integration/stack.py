@@ -3,15 +3,29 @@ pytest's committed test database for subprocesses, free loopback ports and polli
 
 import os
 import shutil
+import signal
 import socket
+import subprocess
+import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
 
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
+# Unacknowledged tasks of a dead worker come back after this (Redis visibility timeout; the default is an hour).
+VISIBILITY_TIMEOUT = 6
+WORKER = (
+    "import sys; {bootstrap}"
+    "from malisig.celery import app; "
+    f"app.conf.broker_transport_options = {{{{'visibility_timeout': {VISIBILITY_TIMEOUT}}}}}; "
+    "app.worker_main(['worker', '--pool=solo', '--concurrency=1', '--loglevel=INFO', '--without-gossip', "
+    "'--without-mingle', '--without-heartbeat', '-n', sys.argv[1]])"
+)
 
 
 def require(what: str, *, redis_url: bool = True, redis_server: bool = False, chromium: bool = False) -> None:
@@ -51,3 +65,41 @@ def wait_until(condition, timeout: float = 20.0, every: float = 0.1) -> bool:
             return True
         time.sleep(every)
     return False
+
+
+@contextmanager
+def killable_workers(tmp_path: Path, env: dict, *, bootstrap: str = ""):
+    """start(name) runs a real Celery worker in a subprocess (solo, a short visibility timeout so that a killed
+    worker's task comes back within seconds), its output in tmp_path/<name>.log; every one still alive is stopped at
+    the end. The Redis database is emptied first: no task left over from an earlier run."""
+    import redis
+
+    from malisig.celery import app as celery_app
+
+    redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
+    was_eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = False
+    command = WORKER.format(bootstrap=bootstrap)
+    started = []
+
+    def start(name: str) -> subprocess.Popen:
+        log = open(tmp_path / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+        process = subprocess.Popen(
+            [sys.executable, "-c", command, f"{name}@%h"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        started.append((process, log))
+        return process
+
+    try:
+        yield start
+    finally:
+        celery_app.conf.task_always_eager = was_eager
+        for process, log in started:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+            log.close()

@@ -9,7 +9,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from decimal import Decimal
@@ -25,10 +24,9 @@ from django.urls import reverse
 from cockpit.models import Certificate, CertificateBatch, CertificateRules
 from cohorts.models import Enrolment, EnrolmentChange, ImportJob, ImportRow, Role
 from cohorts.services.imports import queue_run, start_import
-from malisig.celery import app as celery_app
 from malisig.models import User
 from tests.factories import EditionRoleFactory, UserFactory
-from tests.integration.stack import committed_database_url, require, wait_until
+from tests.integration.stack import VISIBILITY_TIMEOUT, committed_database_url, killable_workers, require, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -38,16 +36,6 @@ def real_stack():
     require("integration tests")
 
 
-ROOT = Path(__file__).resolve().parents[2]
-# Unacknowledged tasks of a dead worker come back after this (Redis visibility timeout; the default is an hour).
-VISIBILITY_TIMEOUT = 6
-WORKER = (
-    "import sys; from tests.integration import slow_worker; slow_worker.install(); "
-    "from malisig.celery import app; "
-    f"app.conf.broker_transport_options = {{'visibility_timeout': {VISIBILITY_TIMEOUT}}}; "
-    "app.worker_main(['worker', '--pool=solo', '--concurrency=1', '--loglevel=INFO', '--without-gossip', "
-    "'--without-mingle', '--without-heartbeat', '-n', sys.argv[1]])"
-)
 LINES, BATCH = 500, 50
 PARTICIPANTS = 40
 HEADER = "Prénom;Nom;Adresse de courriel;Organisation;Pays;Genre;Note finale;Date d'achèvement"
@@ -55,11 +43,7 @@ HEADER = "Prénom;Nom;Adresse de courriel;Organisation;Pays;Genre;Note finale;Da
 
 @pytest.fixture
 def workers(real_stack, transactional_db, tmp_path):
-    """start(name) runs a real, slowed-down worker in a subprocess; every one still alive is stopped at the end."""
-    import redis
-
-    redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()  # no task left over from an earlier run
-    celery_app.conf.task_always_eager = False
+    """start(name) runs a real worker, slowed down so that a kill lands mid-job."""
     env = {
         **os.environ,
         "DATABASE_URL": committed_database_url(),
@@ -69,27 +53,10 @@ def workers(real_stack, transactional_db, tmp_path):
         "SLOW_IMPORT_BATCH_SECONDS": "0.5",
         "SLOW_CERTIFICATE_SECONDS": "0.15",
     }
-    started = []
-
-    def start(name: str) -> subprocess.Popen:
-        log = open(tmp_path / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
-        process = subprocess.Popen(
-            [sys.executable, "-c", WORKER, f"{name}@%h"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-        started.append((process, log))
-        return process
-
-    yield start
-    celery_app.conf.task_always_eager = True
-    for process, log in started:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        log.close()
+    with killable_workers(
+        tmp_path, env, bootstrap="from tests.integration import slow_worker; slow_worker.install(); "
+    ) as start:
+        yield start
 
 
 def kill(process: subprocess.Popen) -> None:

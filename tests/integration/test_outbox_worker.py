@@ -6,8 +6,6 @@ DATABASE_URL=postgres://postgres@127.0.0.1:5432/malisig_msgs REDIS_URL=redis://1
 import email
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -18,8 +16,7 @@ from django.utils import timezone
 from cohorts.models import Message, MessageRecipient
 from cohorts.services import outbox
 from cohorts.services.outbox import Recipient
-from malisig.celery import app as celery_app
-from tests.integration.stack import committed_database_url, require, wait_until
+from tests.integration.stack import VISIBILITY_TIMEOUT, committed_database_url, killable_workers, require, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -29,17 +26,8 @@ def real_stack():
     require("integration tests")
 
 
-ROOT = Path(__file__).resolve().parents[2]
 R = MessageRecipient.State
 RECIPIENTS = 30
-# Unacknowledged tasks of a dead worker come back after this (Redis visibility timeout; the default is an hour).
-VISIBILITY_TIMEOUT = 6
-WORKER = (
-    "from malisig.celery import app; "
-    f"app.conf.broker_transport_options = {{'visibility_timeout': {VISIBILITY_TIMEOUT}}}; "
-    "app.worker_main(['worker', '--pool=solo', '--concurrency=1', '--loglevel=INFO', '--without-gossip', "
-    "'--without-mingle', '--without-heartbeat', '-n', sys.argv[1]])"
-)
 
 
 @pytest.fixture
@@ -51,11 +39,7 @@ def mailbox(tmp_path):
 
 @pytest.fixture
 def workers(real_stack, transactional_db, mailbox, tmp_path):
-    """start(name) runs a real worker in a subprocess; every one still alive is stopped at the end."""
-    import redis
-
-    redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()  # no task left over from an earlier run
-    celery_app.conf.task_always_eager = False
+    """start(name) runs a real worker whose emails land in the mailbox, slowly enough for a kill to land mid-way."""
     env = {
         **os.environ,
         "DATABASE_URL": committed_database_url(),
@@ -64,30 +48,8 @@ def workers(real_stack, transactional_db, mailbox, tmp_path):
         "SLOW_EMAIL_SECONDS": "0.3",
         "CONN_MAX_AGE": "0",
     }
-    started = []
-
-    def start(name: str) -> subprocess.Popen:
-        log = open(tmp_path / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
-        process = subprocess.Popen(
-            [sys.executable, "-c", "import sys; " + WORKER, f"{name}@%h"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        started.append((process, log))
-        return process
-
-    yield start
-    for process, log in started:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        log.close()
+    with killable_workers(tmp_path, env) as start:
+        yield start
 
 
 def copies_received(mailbox: Path) -> Counter:
