@@ -7,8 +7,9 @@ from playwright.sync_api import expect
 from tests.factories import PASSWORD, UserFactory
 
 from .conftest import login
+from .editor import expect_state, type_into
 from .test_defense_journey import PHONE, ceremony  # noqa: F401 - fixture
-from .test_workspace_journey import expect_state, open_workspace, second_section, type_into, workspace  # noqa: F401
+from .test_workspace_journey import open_workspace, second_section, workspace  # noqa: F401
 
 pytestmark = pytest.mark.e2e
 

@@ -24,11 +24,11 @@ from tests.factories import (
 )
 
 from .conftest import login
+from .editor import SAVE_WAIT, expect_state, stored_html, type_into
 
 pytestmark = pytest.mark.e2e
 
 PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
-SAVE_WAIT = 15_000  # autosave waits 3 s after the last key; a slow runner gets some margin
 
 
 @pytest.fixture
@@ -57,22 +57,6 @@ def open_workspace(page, base_url, edition, group, person):
 
 def second_section(page):
     return page.get_by_test_id("section").nth(1)
-
-
-def type_into(section, text: str) -> None:
-    area = section.get_by_test_id("editor-area")
-    area.click()
-    area.press("End")
-    section.page.keyboard.type(text)
-
-
-def expect_state(section, state: str) -> None:
-    """The state next to the editor: saved, saving, local (on this device only), conflict, closed..."""
-    expect(section.get_by_test_id("save-state")).to_have_attribute("data-state", state, timeout=SAVE_WAIT)
-
-
-def stored_html(group, position: int = 2) -> str:
-    return Section.objects.get(group=group, template__position=position).html
 
 
 def test_two_members_edit_one_section_and_both_texts_end_up_saved(workspace, new_page, base_url):

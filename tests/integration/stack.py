@@ -95,11 +95,19 @@ def killable_workers(tmp_path: Path, env: dict, *, bootstrap: str = ""):
     finally:
         celery_app.conf.task_always_eager = was_eager
         for process, log in started:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+            stop_gracefully(process)
             log.close()
+
+
+def stop_gracefully(process: subprocess.Popen, timeout: float = 20) -> None:
+    """SIGTERM (gunicorn and Celery finish what they do), then SIGKILL if it is still there after `timeout`. SIGCONT
+    first: a process stopped on purpose (a frozen Redis) ignores SIGTERM until it runs again."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGCONT)
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

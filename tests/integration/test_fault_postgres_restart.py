@@ -12,7 +12,6 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -22,7 +21,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.integration.stack import CHROMIUM, free_port, wait_until
+from tests.integration.stack import CHROMIUM, free_port, stop_gracefully, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -213,12 +212,7 @@ def site(cluster, tmp_path_factory):
         assert wait_until(lambda: answers(f"{base}/healthz"), timeout=60), (work / "gunicorn.log").read_text()
         yield {**facts, "base": base, "log": work / "gunicorn.log", "env": env}
     finally:
-        gunicorn.send_signal(signal.SIGTERM)
-        try:
-            gunicorn.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            gunicorn.kill()
-            gunicorn.wait()
+        stop_gracefully(gunicorn, timeout=30)
         log.close()
 
 
@@ -381,12 +375,7 @@ def worker(site, tmp_path):
     try:
         yield env, tmp_path / "worker.log"
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_gracefully(process)
         log.close()
 
 

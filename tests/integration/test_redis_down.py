@@ -39,7 +39,7 @@ from tests.factories import (
     SectionTemplateFactory,
     UserFactory,
 )
-from tests.integration.stack import committed_database_url, free_port, require, wait_until
+from tests.integration.stack import committed_database_url, free_port, require, stop_gracefully, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -80,14 +80,7 @@ class Processes:
 
     def stop_all(self) -> None:
         for process, log in reversed(self.started):
-            if process.poll() is None:
-                process.send_signal(signal.SIGCONT)
-                process.terminate()
-                try:
-                    process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+            stop_gracefully(process)
             log.close()
 
 

@@ -39,7 +39,8 @@ from playwright.sync_api import expect
 
 from cohorts.models import Enrolment, ImportJob, ImportRow, Message, MessageRecipient, Role
 from groups.models import Formation
-from submissions.models import Section, SectionVersion
+from submissions.models import SectionVersion
+from tests.e2e.editor import expect_state, stored_html, type_into
 from tests.factories import (
     PASSWORD,
     AssignmentFactory,
@@ -415,13 +416,13 @@ def test_an_autosave_conflict_between_two_web_processes_is_shown_and_both_texts_
     # Act: Awa writes and her text is saved (version 1); Sékou, still on version 0, writes too, and his autosave
     # is steered to the other web process: only the database knows that version 1 exists.
     type_into(awa_section, "Les coupures violent les droits.")
-    expect_state(awa_section, "saved")
+    expect_state(awa_section, "saved", timeout=WAIT)
     (awa_save,) = [s for s in awa_seen if s.method == "POST" and s.path.startswith(save_path)]
     steer_away_from(stack, awa_save.backend)
     type_into(sekou_section, "Elles coûtent cher aux entreprises.")
 
     # Assert: the other process answers 409; Sékou sees the conflict and Awa's text beside his; nothing overwritten.
-    expect_state(sekou_section, "conflict")
+    expect_state(sekou_section, "conflict", timeout=WAIT)
     conflict = [s for s in sekou_seen if s.method == "POST" and s.path.startswith(save_path)]
     assert [s.status for s in conflict] == [409]
     assert conflict[0].backend != awa_save.backend
@@ -432,7 +433,7 @@ def test_an_autosave_conflict_between_two_web_processes_is_shown_and_both_texts_
     sekou_section.get_by_test_id("keep-both").click()
 
     # Assert: both texts saved, as the merged version 2, whichever process took it.
-    expect_state(sekou_section, "saved")
+    expect_state(sekou_section, "saved", timeout=WAIT)
     html = stored_html(school.group)
     assert html.index("Les coupures violent les droits.") < html.index("Elles coûtent cher aux entreprises.")
     versions = SectionVersion.objects.filter(section__group=school.group).order_by("number")
@@ -444,21 +445,6 @@ def test_an_autosave_conflict_between_two_web_processes_is_shown_and_both_texts_
     assert [s.status for s in saves] == [200, 409, 200]
     assert {s.backend for s in saves} == set(WEB)
     assert_the_proxy_told_the_truth(stack)
-
-
-def type_into(section, text: str) -> None:
-    area = section.get_by_test_id("editor-area")
-    area.click()
-    area.press("End")
-    section.page.keyboard.type(text)
-
-
-def expect_state(section, state: str) -> None:
-    expect(section.get_by_test_id("save-state")).to_have_attribute("data-state", state, timeout=WAIT)
-
-
-def stored_html(group, position: int = 2) -> str:
-    return Section.objects.get(group=group, template__position=position).html
 
 
 def results_export(path: Path, rows: int) -> None:
